@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The only place that touches process.argv, exit codes and the real streams.
+import module from 'node:module';
+
+module.enableCompileCache?.();
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 22) {
+  process.stderr.write(`mlk needs Node.js 22 or newer (this is ${process.version}); run: source scripts/use-node.sh\n`);
+  process.exit(1);
+}
+
+const { runMlk } = await import('../dist/cli/main.js');
+const { processIO } = await import('../dist/ui/io.js');
+
+const controller = new AbortController();
+let interrupts = 0;
+process.on('SIGINT', () => {
+  interrupts += 1;
+  if (interrupts > 1) process.exit(130);
+  controller.abort();
+  setTimeout(() => process.exit(130), 3000).unref();
+});
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+const code = await runMlk(process.argv.slice(2), {
+  io: processIO(),
+  env: process.env,
+  cwd: process.cwd(),
+  signal: controller.signal,
+});
+process.exitCode = code;

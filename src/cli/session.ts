@@ -1,0 +1,150 @@
+import { MlkError, UsageError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import { resolveSettings, type Settings } from '../core/settings.js';
+import type { TemplateSource } from '../core/templates.js';
+import { validateName } from '../core/validate.js';
+import type { KubeClient } from '../kube/client.js';
+import { readConfigFile } from '../tools/config-file.js';
+import { kubeconfigNamespace } from '../tools/kubeconfig-namespace.js';
+import { templateFiles } from '../tools/template-files.js';
+import type { IO } from '../ui/io.js';
+import { startProgress, type Progress } from '../ui/progress.js';
+import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
+import { makeStyle } from '../ui/style.js';
+
+export interface ConnectRequest {
+  kubeconfig?: string;
+  context?: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Everything a command reaches the outside world through; tests pass fakes. */
+export interface Deps {
+  io: IO;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  connect?: (request: ConnectRequest) => Promise<KubeClient>;
+  prompter?: Prompter;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  signal?: AbortSignal;
+}
+
+export interface GlobalFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  config?: string;
+  color?: boolean;
+  quiet?: boolean;
+  debug?: boolean;
+  yes?: boolean;
+  timeout?: string;
+  wait?: boolean;
+}
+
+async function realConnect(request: ConnectRequest): Promise<KubeClient> {
+  const { connect } = await import('../kube/real.js');
+  return connect(request);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+}
+
+/** One command invocation: resolved settings, streams, and lazy access to the cluster. */
+export class Session {
+  readonly settings: Settings;
+  readonly style;
+  readonly color: boolean;
+  readonly quiet: boolean;
+  readonly debug: boolean;
+  readonly templates: TemplateSource;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly now: () => number;
+  private kubePromise?: Promise<KubeClient>;
+
+  constructor(
+    readonly deps: Deps,
+    readonly flags: GlobalFlags,
+  ) {
+    const file = readConfigFile(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
+    this.settings = resolveSettings({ namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout }, deps.env, file);
+    if (this.settings.namespace !== undefined) validateName(this.settings.namespace, '--namespace');
+    this.color = flags.color !== false && !deps.env.NO_COLOR && deps.io.stderrIsTTY;
+    this.quiet = Boolean(flags.quiet);
+    this.debug = Boolean(flags.debug);
+    this.style = makeStyle(this.color);
+    this.templates = templateFiles(this.settings.templates);
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.now = deps.now ?? Date.now;
+  }
+
+  get io(): IO {
+    return this.deps.io;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.deps.signal;
+  }
+
+  /** --timeout in milliseconds. */
+  timeoutMs(): number {
+    return parseDuration(this.settings.timeout, '--timeout');
+  }
+
+  /** The namespace with no cluster contact: flag, env, file, kubeconfig context, default. */
+  offlineNamespace(): string {
+    return this.settings.namespace ?? kubeconfigNamespace(this.settings.kubeconfig, this.settings.context, this.deps.env) ?? 'default';
+  }
+
+  async namespace(): Promise<string> {
+    return this.settings.namespace ?? (await this.kube()).identity.namespace;
+  }
+
+  kube(): Promise<KubeClient> {
+    this.kubePromise ??= (async () => {
+      const client = await (this.deps.connect ?? realConnect)({ kubeconfig: this.settings.kubeconfig, context: this.settings.context, env: this.deps.env });
+      const { explainingClient } = await import('../kube/explaining-client.js');
+      return explainingClient(client);
+    })();
+    return this.kubePromise;
+  }
+
+  /** A prompter only when a person is at the terminal and --yes was not given. */
+  prompter(): Prompter | undefined {
+    if (!this.deps.io.interactive || this.flags.yes) return undefined;
+    return this.deps.prompter ?? inquirerPrompter(this.deps.io);
+  }
+
+  out(text: string): void {
+    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+
+  info(text: string): void {
+    if (!this.quiet) this.io.stderr.write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.io.stderr.write(`${this.style.yellow('Warning:')} ${text}\n`);
+  }
+
+  progress(text: string): Promise<Progress> {
+    return startProgress(this.io, text, { quiet: this.quiet, color: this.color });
+  }
+
+  /** A missing value: a usage error naming the flag when no one can be asked. */
+  missing(flag: string, what: string): never {
+    throw new UsageError(`${flag} is required: ${what}${this.deps.io.interactive ? '' : ' (no terminal to ask on)'}`);
+  }
+}
+
+export function ensure(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new MlkError(message);
+}

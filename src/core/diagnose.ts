@@ -1,0 +1,73 @@
+import type { KubeObject } from '../kube/types.js';
+
+export type ProblemKind = 'image' | 'crash' | 'oom' | 'unschedulable' | 'volume' | 'config' | 'failed';
+
+export interface PodProblem {
+  kind: ProblemKind;
+  pod: string;
+  container?: string;
+  /** One line a person understands. */
+  message: string;
+  /** Whether the wait should stop at once, or only if the problem persists (scheduling can resolve itself). */
+  persistent: boolean;
+}
+
+const IMAGE_REASONS = ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable'];
+const CONFIG_REASONS = ['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'];
+
+function containerLimit(pod: KubeObject, container: string, resource: string): string | undefined {
+  const spec = (pod.spec?.containers ?? []).find((c: { name: string }) => c.name === container);
+  return spec?.resources?.limits?.[resource];
+}
+
+function requested(pod: KubeObject, resource: string): string | undefined {
+  for (const c of pod.spec?.containers ?? []) {
+    const value = c.resources?.limits?.[resource] ?? c.resources?.requests?.[resource];
+    if (value !== undefined) return String(value);
+  }
+  return undefined;
+}
+
+/** Reads a pod's status the way a person would, and says what stops it from becoming ready. */
+export function diagnosePod(pod: KubeObject): PodProblem | undefined {
+  const name = pod.metadata.name;
+  const statuses: any[] = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  for (const s of statuses) {
+    const waiting = s.state?.waiting;
+    const last = s.lastState?.terminated;
+    if (last?.reason === 'OOMKilled' || s.state?.terminated?.reason === 'OOMKilled') {
+      const limit = containerLimit(pod, s.name, 'memory');
+      return { kind: 'oom', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} was killed for running out of memory (OOMKilled) ${limit ? `at its memory limit of ${limit}` : 'with no memory limit set (the node ran out)'}; raise --memory-limit` };
+    }
+    if (waiting && IMAGE_REASONS.includes(waiting.reason)) {
+      return { kind: 'image', pod: name, container: s.name, persistent: true, message: `the image ${s.image} of container ${s.name} cannot be pulled (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})` };
+    }
+    if (waiting?.reason === 'CrashLoopBackOff') {
+      const code = last?.exitCode !== undefined ? `, last exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` (${last.reason})` : ''}` : '';
+      return { kind: 'crash', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} keeps crashing (restarted ${s.restartCount ?? 0} times${code})` };
+    }
+    if (waiting && CONFIG_REASONS.includes(waiting.reason)) {
+      return { kind: 'config', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} cannot start: ${waiting.message ?? waiting.reason}` };
+    }
+  }
+  const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    const text: string = scheduled.message ?? '';
+    const claim = /persistentvolumeclaim "([^"]+)"/i.exec(text)?.[1];
+    if (/unbound (immediate )?PersistentVolumeClaims/i.test(text) || /persistentvolumeclaim "[^"]+" not found/i.test(text)) {
+      const claims = (pod.spec?.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
+      return { kind: 'volume', pod: name, persistent: false, message: `pod ${name} waits for PersistentVolumeClaim ${claim ?? claims.join(', ')}, which is not bound${/not found/.test(text) ? ' (it does not exist)' : ''}` };
+    }
+    const short = [...text.matchAll(/Insufficient ([\w./-]+)/g)].map((m) => m[1]!);
+    if (short.length) {
+      const unique = [...new Set(short)];
+      const asks = unique.map((r) => `${r}: ${requested(pod, r) ?? '?'} per pod`).join(', ');
+      return { kind: 'unschedulable', pod: name, persistent: false, message: `no node has enough ${unique.join(' and ')} for pod ${name} (asked ${asks}); the scheduler says: ${text}` };
+    }
+    return { kind: 'unschedulable', pod: name, persistent: false, message: `no node can run pod ${name}; the scheduler says: ${text}` };
+  }
+  if (pod.status?.phase === 'Failed') {
+    return { kind: 'failed', pod: name, persistent: true, message: `pod ${name} failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() };
+  }
+  return undefined;
+}

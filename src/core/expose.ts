@@ -1,0 +1,96 @@
+import { UsageError } from './errors.js';
+import { COMPONENT, INSTANCE, MANAGED_BY, MLK, mlkLabels, mlkSelector } from './labels.js';
+import { SERVICE_TYPES, type ServiceType } from './deploy.js';
+import { renderTemplate } from './render.js';
+import type { TemplateSource } from './templates.js';
+import { oneOf, parsePort, validateName } from './validate.js';
+import type { KubeObject } from '../kube/types.js';
+
+export interface ExposeInput {
+  target?: string;
+  namespace: string;
+  type?: string;
+  port?: string;
+  targetPort?: string;
+  serviceName?: string;
+}
+
+export interface ExposeOptions {
+  /** The workload's kind and name; kind is absent for a plain mlk NAME. */
+  kind?: 'Deployment' | 'StatefulSet';
+  name: string;
+  namespace: string;
+  type: ServiceType;
+  port?: number;
+  targetPort?: number | string;
+  serviceName: string;
+}
+
+const KINDS: Record<string, 'Deployment' | 'StatefulSet'> = {
+  deployment: 'Deployment', deploy: 'Deployment', deployments: 'Deployment', 'deployment.apps': 'Deployment',
+  statefulset: 'StatefulSet', sts: 'StatefulSet', statefulsets: 'StatefulSet', 'statefulset.apps': 'StatefulSet',
+};
+
+/** NAME (an mlk workload) or KIND/NAME (any Deployment or StatefulSet). */
+export function parseTarget(target: string | undefined): { kind?: 'Deployment' | 'StatefulSet'; name: string } {
+  if (!target) throw new UsageError('NAME is required: the workload to expose (an mlk name, or deployment/NAME)');
+  const slash = target.indexOf('/');
+  if (slash < 0) return { name: validateName(target, 'NAME') };
+  const kind = KINDS[target.slice(0, slash).toLowerCase()];
+  if (!kind) throw new UsageError(`"${target}": only deployment/NAME and statefulset/NAME can be exposed`);
+  return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
+}
+
+export function validateExposeOptions(input: ExposeInput): ExposeOptions {
+  const { kind, name } = parseTarget(input.target);
+  if (!input.type) throw new UsageError(`--type is required: one of ${SERVICE_TYPES.join(', ')}`);
+  const type = oneOf(input.type, SERVICE_TYPES, '--type');
+  const port = input.port === undefined ? undefined : parsePort(input.port, '--port');
+  const targetPort = input.targetPort === undefined ? undefined : /^\d+$/.test(input.targetPort) ? parsePort(input.targetPort, '--target-port') : validateName(input.targetPort, '--target-port', 15);
+  const serviceName = validateName(input.serviceName ?? name.slice(0, 63), '--service-name');
+  return { kind, name, namespace: validateName(input.namespace, '--namespace'), type, port, targetPort, serviceName };
+}
+
+export interface ExposeTarget {
+  selector: Record<string, string>;
+  labels: Record<string, string>;
+  /** Container ports of the workload, first one first. */
+  containerPorts: { name?: string; containerPort: number }[];
+}
+
+/** What mlk knows without a cluster about its own workload: the selector follows its labels. */
+export function offlineTarget(o: ExposeOptions): ExposeTarget {
+  if (o.kind) throw new UsageError(`a client dry-run cannot read ${o.kind.toLowerCase()}/${o.name} without the cluster: use --dry-run=server, or a plain mlk NAME`);
+  return { selector: mlkSelector(o.name, 'server'), labels: mlkLabels(o.name, 'app', 'server'), containerPorts: [] };
+}
+
+/** Reads the selector, labels and ports from the live workload. */
+export function targetFromWorkload(o: ExposeOptions, workload: KubeObject): ExposeTarget {
+  const selector: Record<string, string> | undefined = workload.spec?.selector?.matchLabels;
+  if (!selector || Object.keys(selector).length === 0) throw new UsageError(`${workload.kind.toLowerCase()}/${o.name} has no matchLabels selector to expose`);
+  const labels = workload.metadata.labels ?? {};
+  const ours = labels[MANAGED_BY] === MLK;
+  const containerPorts = (workload.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []);
+  return {
+    selector,
+    labels: ours ? { ...mlkLabels(o.name, labels['app.kubernetes.io/name'] ?? 'app', 'server'), [INSTANCE]: labels[INSTANCE] ?? o.name, [COMPONENT]: labels[COMPONENT] ?? 'server' } : mlkLabels(o.name, 'app', 'server'),
+    containerPorts,
+  };
+}
+
+export function planExpose(o: ExposeOptions, target: ExposeTarget, templates: TemplateSource): KubeObject {
+  const first = target.containerPorts[0];
+  const port = o.port ?? first?.containerPort;
+  if (port === undefined) throw new UsageError(`--port is required: ${o.name} declares no container port to copy`);
+  const matching = target.containerPorts.find((p) => p.containerPort === port);
+  const targetPort = o.targetPort ?? (o.port === undefined && first ? first.containerPort : matching?.containerPort ?? port);
+  const { text, source } = templates('service');
+  return renderTemplate(text, {
+    name: o.serviceName,
+    namespace: o.namespace,
+    labels: target.labels,
+    selector: target.selector,
+    type: o.type,
+    ports: [{ name: matching?.name ?? 'http', port, targetPort, protocol: 'TCP' }],
+  }, source) as unknown as KubeObject;
+}

@@ -1,0 +1,155 @@
+/** What mlk knows about each model server; facts from each project's documentation. */
+export interface ServerPort {
+  name: string;
+  port: number;
+}
+
+export interface Probe {
+  path?: string; // httpGet path; absent means a TCP check
+  port: string; // a named container port
+}
+
+export interface PresetInput {
+  model: string;
+  modelDir: string; // where the model volume is mounted
+  hasModelVolume: boolean;
+  gpus: number;
+}
+
+export interface ServerPreset {
+  id: ServerId;
+  summary: string;
+  image: (gpus: number) => string;
+  ports: ServerPort[];
+  command?: string[];
+  args: (input: PresetInput) => string[];
+  env?: (input: PresetInput) => Record<string, string>;
+  liveness?: Probe;
+  readiness?: Probe;
+  /** Seconds a slow loader may take before liveness checks start counting. */
+  startupBudgetSeconds: number;
+  sharedMemory: boolean;
+  huggingFaceCache: boolean;
+  modelRequired: boolean;
+}
+
+export const SERVER_IDS = ['tf-serving', 'triton', 'vllm', 'torchserve', 'sglang', 'custom'] as const;
+export type ServerId = (typeof SERVER_IDS)[number];
+
+function modelLocation(input: PresetInput): string {
+  if (!input.hasModelVolume || input.model.startsWith('/')) return input.model;
+  return `${input.modelDir}/${input.model}`;
+}
+
+export const PRESETS: Record<ServerId, ServerPreset> = {
+  'tf-serving': {
+    id: 'tf-serving',
+    summary: 'TensorFlow Serving (REST 8501, gRPC 8500)',
+    image: (gpus) => (gpus > 0 ? 'tensorflow/serving:latest-gpu' : 'tensorflow/serving:latest'),
+    ports: [
+      { name: 'http', port: 8501 },
+      { name: 'grpc', port: 8500 },
+    ],
+    args: (i) => [`--model_name=${i.model}`, `--model_base_path=${i.modelDir}/${i.model}`, '--port=8500', '--rest_api_port=8501'],
+    liveness: { port: 'grpc' },
+    readiness: { path: '/v1/models/{model}', port: 'http' },
+    startupBudgetSeconds: 300,
+    sharedMemory: false,
+    huggingFaceCache: false,
+    modelRequired: true,
+  },
+  triton: {
+    id: 'triton',
+    summary: 'NVIDIA Triton Inference Server (HTTP 8000, gRPC 8001, metrics 8002)',
+    image: () => 'nvcr.io/nvidia/tritonserver:25.01-py3',
+    ports: [
+      { name: 'http', port: 8000 },
+      { name: 'grpc', port: 8001 },
+      { name: 'metrics', port: 8002 },
+    ],
+    command: ['tritonserver'],
+    args: (i) => [`--model-repository=${i.modelDir}`, ...(i.model ? ['--model-control-mode=explicit', `--load-model=${i.model}`] : [])],
+    liveness: { path: '/v2/health/live', port: 'http' },
+    readiness: { path: '/v2/health/ready', port: 'http' },
+    startupBudgetSeconds: 600,
+    sharedMemory: true,
+    huggingFaceCache: false,
+    modelRequired: false,
+  },
+  vllm: {
+    id: 'vllm',
+    summary: 'vLLM OpenAI-compatible server (HTTP 8000)',
+    image: () => 'vllm/vllm-openai:latest',
+    ports: [{ name: 'http', port: 8000 }],
+    command: ['vllm', 'serve'],
+    args: (i) => [
+      modelLocation(i),
+      '--host=0.0.0.0',
+      '--port=8000',
+      `--served-model-name=${i.model}`,
+      ...(i.gpus > 1 ? [`--tensor-parallel-size=${i.gpus}`] : []),
+    ],
+    liveness: { path: '/health', port: 'http' },
+    readiness: { path: '/v1/models', port: 'http' },
+    startupBudgetSeconds: 1800,
+    sharedMemory: true,
+    huggingFaceCache: true,
+    modelRequired: true,
+  },
+  torchserve: {
+    id: 'torchserve',
+    summary: 'TorchServe (inference 8080, management 8081, metrics 8082)',
+    image: (gpus) => (gpus > 0 ? 'pytorch/torchserve:latest-gpu' : 'pytorch/torchserve:latest'),
+    ports: [
+      { name: 'http', port: 8080 },
+      { name: 'management', port: 8081 },
+      { name: 'metrics', port: 8082 },
+    ],
+    command: ['torchserve'],
+    args: (i) => [
+      '--start',
+      '--foreground',
+      `--model-store=${i.modelDir}`,
+      `--models=${i.model ? `${i.model}=${i.model}.mar` : 'all'}`,
+      '--ts-config=/home/model-server/config.properties',
+      '--disable-token-auth',
+    ],
+    liveness: { path: '/ping', port: 'http' },
+    readiness: { path: '/ping', port: 'http' },
+    startupBudgetSeconds: 600,
+    sharedMemory: false,
+    huggingFaceCache: false,
+    modelRequired: false,
+  },
+  sglang: {
+    id: 'sglang',
+    summary: 'SGLang (HTTP 30000)',
+    image: () => 'lmsysorg/sglang:latest',
+    ports: [{ name: 'http', port: 30000 }],
+    command: ['python3', '-m', 'sglang.launch_server'],
+    args: (i) => [
+      `--model-path=${modelLocation(i)}`,
+      '--host=0.0.0.0',
+      '--port=30000',
+      `--served-model-name=${i.model}`,
+      ...(i.gpus > 1 ? [`--tp=${i.gpus}`] : []),
+    ],
+    liveness: { path: '/health', port: 'http' },
+    readiness: { path: '/health', port: 'http' },
+    startupBudgetSeconds: 1800,
+    sharedMemory: true,
+    huggingFaceCache: true,
+    modelRequired: true,
+  },
+  custom: {
+    id: 'custom',
+    summary: 'any image: your own ports and probe path',
+    image: () => '',
+    ports: [],
+    args: () => [],
+    startupBudgetSeconds: 600,
+    sharedMemory: false,
+    huggingFaceCache: false,
+    modelRequired: false,
+  },
+};

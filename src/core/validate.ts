@@ -1,0 +1,93 @@
+import { UsageError } from './errors.js';
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/;
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+function shown(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Names that become Deployment, Service and label values: DNS-1123 labels, at most `max` characters. */
+export function validateName(value: string | undefined, what: string, max = 63): string {
+  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
+  if (value.length > max) throw new UsageError(`${what} ${shown(value)} is too long: at most ${max} characters`);
+  if (!DNS1123_LABEL.test(value)) {
+    throw new UsageError(
+      `${what} ${shown(value)} is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+export function validateSubdomain(value: string, what: string): string {
+  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+    throw new UsageError(`${what} ${shown(value)} is not a valid name: use lower-case letters, digits, '-' and '.'`);
+  }
+  return value;
+}
+
+export function parseInteger(value: string | number | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) throw new UsageError(`${flag} needs a value`);
+  const text = String(value).trim();
+  if (!/^-?\d+$/.test(text)) throw new UsageError(`${flag} ${shown(text)} is not a whole number`);
+  const n = Number(text);
+  if (n < min) throw new UsageError(`${flag} must be at least ${min}, got ${n}`);
+  if (n > max) throw new UsageError(`${flag} must be at most ${max}, got ${n}`);
+  return n;
+}
+
+export function parsePort(value: string | number, flag: string): number {
+  return parseInteger(value, flag, 1, 65535);
+}
+
+/** Kubernetes resource quantities (250m, 64Mi, 1.5, 2Gi); rejects look-alikes such as 64Mb or -1. */
+export function validateQuantity(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value).trim();
+  if (!QUANTITY.test(text)) {
+    const hint = /^\d+(\.\d+)?\s*[kKmMgGtT][bB]$/.test(text) ? ` (did you mean ${text.slice(0, -1).replace(/[kmgt]$/, (c) => c.toUpperCase())}i?)` : '';
+    throw new UsageError(`${flag} ${shown(text)} is not a Kubernetes quantity such as 500m, 2, 64Mi or 10Gi${hint}`);
+  }
+  return text;
+}
+
+/** Parses a quantity into a number of base units (cores, bytes), for comparisons. */
+export function quantityValue(text: string): number {
+  const match = /^[+]?(\d+(?:\.\d*)?|\.\d+)([a-zA-Z]*|[eE][+-]?\d+)?$/.exec(text.trim());
+  if (!match) return Number.NaN;
+  const n = Number(match[1]);
+  const suffix = match[2] ?? '';
+  const factors: Record<string, number> = {
+    '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  };
+  if (/^[eE]/.test(suffix)) return n * 10 ** Number(suffix.slice(1));
+  const factor = factors[suffix];
+  return factor === undefined ? Number.NaN : n * factor;
+}
+
+export function parseKeyValue(entry: string, flag: string): [string, string] {
+  const eq = entry.indexOf('=');
+  if (eq <= 0) throw new UsageError(`${flag} ${shown(entry)} must look like KEY=VALUE`);
+  const key = entry.slice(0, eq);
+  if (!ENV_NAME.test(key)) throw new UsageError(`${flag} ${shown(entry)}: ${shown(key)} is not a valid environment variable name`);
+  return [key, entry.slice(eq + 1)];
+}
+
+export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${flag} ${shown(value)} is not one of: ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/** Image references: no spaces or control characters, a plausible name[:tag][@digest]. */
+export function validateImage(value: string | undefined, flag: string): string {
+  if (!value) throw new UsageError(`${flag} is required`);
+  if (!/^[a-z0-9]+([._\-/:@a-zA-Z0-9]*)$/.test(value) || /\s/.test(value)) {
+    throw new UsageError(`${flag} ${shown(value)} is not a valid image reference such as nginx:1.27 or registry.example.com/team/model:v2`);
+  }
+  return value;
+}

@@ -1,0 +1,136 @@
+import { KubeApiError } from './api-error.js';
+import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions } from './client.js';
+import { sameContent } from './compare.js';
+import { resourceOf } from './resources.js';
+import type { KubeObject, ObjectRef } from './types.js';
+
+export interface FakeCall {
+  verb: 'apply' | 'get' | 'list' | 'delete' | 'log';
+  target: string;
+  dryRun?: boolean;
+}
+
+type Reactor = (obj: KubeObject, fake: FakeKubeClient) => void;
+
+function keyOf(apiVersion: string, kind: string, namespace: string | undefined, name: string): string {
+  const ns = resourceOf(apiVersion, kind).namespaced ? (namespace ?? '') : '';
+  return `${apiVersion}/${kind}/${ns}/${name}`;
+}
+
+function matchesSelector(labels: Record<string, string> = {}, selector?: string): boolean {
+  if (!selector) return true;
+  return selector.split(',').every((term) => {
+    const [k, v] = term.split('=');
+    return v === undefined ? k! in labels : labels[k!] === v;
+  });
+}
+
+/** An in-memory KubeClient: stores what is applied and records every call. */
+export class FakeKubeClient implements KubeClient {
+  readonly identity: ClusterIdentity;
+  readonly calls: FakeCall[] = [];
+  readonly objects = new Map<string, KubeObject>();
+  readonly logs = new Map<string, string>();
+  readonly namespaces = new Set<string>(['default']);
+  /** Errors to throw for a verb and kind, e.g. failOn.set('apply/Deployment', err). */
+  readonly failOn = new Map<string, Error>();
+  private readonly reactors = new Map<string, Reactor[]>();
+  private version = 1;
+
+  constructor(identity: Partial<ClusterIdentity> = {}) {
+    this.identity = { context: 'fake', server: 'https://fake.invalid', user: 'tester', namespace: 'default', ...identity };
+  }
+
+  /** Runs after every (non-dry-run) apply of that kind, like a controller would. */
+  onApply(kind: string, reactor: Reactor): this {
+    this.reactors.set(kind, [...(this.reactors.get(kind) ?? []), reactor]);
+    return this;
+  }
+
+  seed(...objects: KubeObject[]): this {
+    for (const obj of objects) {
+      const copy = structuredClone(obj);
+      copy.metadata.resourceVersion = String(this.version++);
+      copy.metadata.creationTimestamp ??= new Date(Date.UTC(2026, 0, 1)).toISOString();
+      this.objects.set(keyOf(copy.apiVersion, copy.kind, copy.metadata.namespace, copy.metadata.name), copy);
+    }
+    return this;
+  }
+
+  /** Changes a stored object in place (a controller or kubelet updating status). */
+  update(ref: ObjectRef, change: (obj: KubeObject) => void): void {
+    const obj = this.objects.get(keyOf(ref.apiVersion, ref.kind, ref.namespace, ref.name));
+    if (!obj) throw new Error(`fake: no ${ref.kind} ${ref.name}`);
+    change(obj);
+    obj.metadata.resourceVersion = String(this.version++);
+  }
+
+  private fail(verb: string, kind: string): void {
+    const error = this.failOn.get(`${verb}/${kind}`) ?? this.failOn.get(`${verb}/*`);
+    if (error) throw error;
+  }
+
+  private checkNamespace(namespace: string | undefined, apiVersion: string, kind: string): void {
+    if (namespace && resourceOf(apiVersion, kind).namespaced && !this.namespaces.has(namespace)) {
+      throw new KubeApiError(404, { reason: 'NotFound', message: `namespaces "${namespace}" not found`, details: { name: namespace, kind: 'namespaces' } }, 'PATCH', `/namespaces/${namespace}`);
+    }
+  }
+
+  async apply(obj: KubeObject, options: { dryRun?: boolean; force?: boolean } = {}): Promise<ApplyResult> {
+    this.calls.push({ verb: 'apply', target: `${obj.kind}/${obj.metadata.name}`, dryRun: options.dryRun });
+    this.fail('apply', obj.kind);
+    this.checkNamespace(obj.metadata.namespace, obj.apiVersion, obj.kind);
+    const key = keyOf(obj.apiVersion, obj.kind, obj.metadata.namespace, obj.metadata.name);
+    const before = this.objects.get(key);
+    const after: KubeObject = structuredClone({ ...obj, status: before?.status ?? {} });
+    after.metadata = {
+      ...after.metadata,
+      uid: before?.metadata.uid ?? `uid-${this.version}`,
+      creationTimestamp: before?.metadata.creationTimestamp ?? new Date().toISOString(),
+      generation: before ? (before.metadata.generation ?? 1) : 1,
+      resourceVersion: before?.metadata.resourceVersion,
+    };
+    const outcome = !before ? 'created' : sameContent(before, after) ? 'unchanged' : 'configured';
+    if (outcome === 'configured') after.metadata.generation = (before!.metadata.generation ?? 1) + 1;
+    if (outcome !== 'unchanged') after.metadata.resourceVersion = String(this.version++);
+    if (!options.dryRun && outcome !== 'unchanged') {
+      this.objects.set(key, after);
+      for (const reactor of this.reactors.get(obj.kind) ?? []) reactor(after, this);
+    }
+    return { object: structuredClone(this.objects.get(key) ?? after), outcome };
+  }
+
+  async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    this.calls.push({ verb: 'get', target: `${ref.kind}/${ref.name}` });
+    this.fail('get', ref.kind);
+    const obj = this.objects.get(keyOf(ref.apiVersion, ref.kind, ref.namespace, ref.name));
+    return obj ? structuredClone(obj) : undefined;
+  }
+
+  async list(apiVersion: string, kind: string, namespace: string | undefined, options: ListOptions = {}): Promise<KubeObject[]> {
+    this.calls.push({ verb: 'list', target: `${kind}${options.labelSelector ? `?${options.labelSelector}` : ''}` });
+    this.fail('list', kind);
+    return [...this.objects.values()]
+      .filter((o) => o.apiVersion === apiVersion && o.kind === kind)
+      .filter((o) => !namespace || o.metadata.namespace === namespace)
+      .filter((o) => matchesSelector(o.metadata.labels, options.labelSelector))
+      .map((o) => structuredClone(o));
+  }
+
+  async delete(ref: ObjectRef, options: { dryRun?: boolean } = {}): Promise<boolean> {
+    this.calls.push({ verb: 'delete', target: `${ref.kind}/${ref.name}`, dryRun: options.dryRun });
+    this.fail('delete', ref.kind);
+    const key = keyOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    if (!this.objects.has(key)) return false;
+    if (!options.dryRun) this.objects.delete(key);
+    return true;
+  }
+
+  async readLog(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
+    this.calls.push({ verb: 'log', target: `${namespace}/${pod}${options.previous ? ' previous' : ''}` });
+    const text = this.logs.get(`${namespace}/${pod}`) ?? '';
+    if (options.tailLines === undefined) return text;
+    const lines = text.split('\n').filter(Boolean);
+    return lines.slice(-options.tailLines).join('\n') + (lines.length ? '\n' : '');
+  }
+}
