@@ -1,9 +1,10 @@
-import { MlkError, UsageError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import { resolveSettings, type Settings } from '../core/settings.js';
 import type { TemplateSource } from '../core/templates.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';
+import { execaRunner, type ProcessRunner } from '../tools/runner.js';
 import { readConfigFile } from '../tools/config-file.js';
 import { kubeconfigNamespace } from '../tools/kubeconfig-namespace.js';
 import { templateFiles } from '../tools/template-files.js';
@@ -25,6 +26,8 @@ export interface Deps {
   cwd: string;
   connect?: (request: ConnectRequest) => Promise<KubeClient>;
   prompter?: Prompter;
+  /** kubectl and helm; tests pass a stub that fails on unexpected commands. */
+  runner?: ProcessRunner;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   now?: () => number;
   signal?: AbortSignal;
@@ -117,6 +120,20 @@ export class Session {
     return this.kubePromise;
   }
 
+  runner(): ProcessRunner {
+    return this.deps.runner ?? execaRunner();
+  }
+
+  /** The kubectl binary: MLK_KUBECTL, else kubectl on PATH. */
+  kubectlBinary(): string {
+    return this.deps.env.MLK_KUBECTL || 'kubectl';
+  }
+
+  /** The helm binary: MLK_HELM, else helm on PATH. */
+  helmBinary(): string {
+    return this.deps.env.MLK_HELM || 'helm';
+  }
+
   /** A prompter only when a person is at the terminal and --yes was not given. */
   prompter(): Prompter | undefined {
     if (!this.deps.io.interactive || this.flags.yes) return undefined;
@@ -143,8 +160,4 @@ export class Session {
   missing(flag: string, what: string): never {
     throw new UsageError(`${flag} is required: ${what}${this.deps.io.interactive ? '' : ' (no terminal to ask on)'}`);
   }
-}
-
-export function ensure(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new MlkError(message);
 }

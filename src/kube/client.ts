@@ -21,6 +21,8 @@ export interface LogOptions {
   timestamps?: boolean;
 }
 
+export type PatchType = 'merge' | 'json' | 'strategic';
+
 export interface ClusterIdentity {
   context: string;
   server: string;
@@ -36,5 +38,11 @@ export interface KubeClient {
   get(ref: ObjectRef): Promise<KubeObject | undefined>;
   list(apiVersion: string, kind: string, namespace: string | undefined, options?: ListOptions): Promise<KubeObject[]>;
   delete(ref: ObjectRef, options?: { propagation?: 'Foreground' | 'Background' | 'Orphan'; dryRun?: boolean }): Promise<boolean>;
+  /** A merge, JSON or strategic-merge patch, optionally on a subresource such as scale or status. */
+  patch(ref: ObjectRef, body: unknown, options?: { type?: PatchType; subresource?: string; dryRun?: boolean }): Promise<KubeObject>;
+  /** A subresource such as scale, read as an object. */
+  getSubresource(ref: ObjectRef, subresource: string): Promise<KubeObject | undefined>;
   readLog(namespace: string, pod: string, options?: LogOptions): Promise<string>;
+  /** Streams a pod's log; with follow it stays open until the container ends, the signal aborts, or the stream breaks. */
+  streamLog(namespace: string, pod: string, options: LogOptions & { follow?: boolean }, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;
 }

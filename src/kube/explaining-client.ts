@@ -18,6 +18,9 @@ export function explainingClient(client: KubeClient): KubeClient {
     get: wrap(client.get),
     list: wrap(client.list),
     delete: wrap(client.delete),
+    patch: wrap(client.patch),
+    getSubresource: wrap(client.getSubresource),
     readLog: wrap(client.readLog),
+    streamLog: wrap(client.streamLog),
   };
 }

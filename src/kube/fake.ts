@@ -1,11 +1,12 @@
 import { KubeApiError } from './api-error.js';
-import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions } from './client.js';
+import { Readable } from 'node:stream';
+import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions, PatchType } from './client.js';
 import { sameContent } from './compare.js';
 import { resourceOf } from './resources.js';
 import type { KubeObject, ObjectRef } from './types.js';
 
 export interface FakeCall {
-  verb: 'apply' | 'get' | 'list' | 'delete' | 'log';
+  verb: 'apply' | 'get' | 'list' | 'delete' | 'log' | 'patch';
   target: string;
   dryRun?: boolean;
 }
@@ -126,6 +127,41 @@ export class FakeKubeClient implements KubeClient {
     return true;
   }
 
+  /** Merge patches are applied (a null removes a key); a patch on scale sets spec.replicas. */
+  async patch(ref: ObjectRef, body: unknown, options: { type?: PatchType; subresource?: string; dryRun?: boolean } = {}): Promise<KubeObject> {
+    this.calls.push({ verb: 'patch', target: `${ref.kind}/${ref.name}${options.subresource ? `/${options.subresource}` : ''}`, dryRun: options.dryRun });
+    this.fail('patch', ref.kind);
+    const key = keyOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
+    const current = this.objects.get(key);
+    if (!current) throw new KubeApiError(404, { reason: 'NotFound', message: `${ref.kind.toLowerCase()}s "${ref.name}" not found`, details: { name: ref.name, kind: ref.kind.toLowerCase() } }, 'PATCH', key);
+    const next = structuredClone(current);
+    if (options.subresource === 'scale') {
+      next.spec.replicas = (body as { spec: { replicas: number } }).spec.replicas;
+    } else {
+      mergePatch(next as unknown as Record<string, unknown>, body as Record<string, unknown>);
+    }
+    if (!options.dryRun) {
+      next.metadata.resourceVersion = String(this.version++);
+      next.metadata.generation = (current.metadata.generation ?? 1) + (options.subresource === 'status' ? 0 : 1);
+      this.objects.set(key, next);
+      for (const reactor of this.reactors.get(ref.kind) ?? []) reactor(next, this);
+    }
+    if (options.subresource === 'scale') return scaleOf(this.objects.get(key) ?? next);
+    return structuredClone(this.objects.get(key) ?? next);
+  }
+
+  async getSubresource(ref: ObjectRef, subresource: string): Promise<KubeObject | undefined> {
+    const obj = await this.get(ref);
+    if (!obj) return undefined;
+    if (subresource === 'scale') return scaleOf(obj);
+    return obj;
+  }
+
+  /** Streams what is in logs for the pod, then ends (follow or not). */
+  async streamLog(namespace: string, pod: string, options: LogOptions & { follow?: boolean } = {}): Promise<NodeJS.ReadableStream> {
+    return Readable.from([await this.readLog(namespace, pod, options)]);
+  }
+
   async readLog(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
     this.calls.push({ verb: 'log', target: `${namespace}/${pod}${options.previous ? ' previous' : ''}` });
     const text = this.logs.get(`${namespace}/${pod}`) ?? '';
@@ -133,4 +169,23 @@ export class FakeKubeClient implements KubeClient {
     const lines = text.split('\n').filter(Boolean);
     return lines.slice(-options.tailLines).join('\n') + (lines.length ? '\n' : '');
   }
+}
+
+function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete target[key];
+    else if (typeof value === 'object' && !Array.isArray(value) && typeof target[key] === 'object' && target[key] !== null && !Array.isArray(target[key])) {
+      mergePatch(target[key] as Record<string, unknown>, value as Record<string, unknown>);
+    } else target[key] = structuredClone(value);
+  }
+}
+
+function scaleOf(obj: KubeObject): KubeObject {
+  return {
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+    spec: { replicas: obj.spec?.replicas ?? 1 },
+    status: { replicas: obj.status?.replicas ?? 0 },
+  };
 }

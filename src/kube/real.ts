@@ -3,7 +3,7 @@ import https from 'node:https';
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MlkError } from '../core/errors.js';
-import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions } from './client.js';
+import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions, PatchType } from './client.js';
 import { KubeApiError, KubeUnreachableError } from './api-error.js';
 import { resourcePath } from './resources.js';
 import { sameContent } from './compare.js';
@@ -116,16 +116,60 @@ export class RealKubeClient implements KubeClient {
     }
   }
 
+  async patch(ref: ObjectRef, body: unknown, options: { type?: PatchType; subresource?: string; dryRun?: boolean } = {}): Promise<KubeObject> {
+    const types: Record<PatchType, string> = {
+      merge: 'application/merge-patch+json',
+      json: 'application/json-patch+json',
+      strategic: 'application/strategic-merge-patch+json',
+    };
+    const query = new URLSearchParams({ fieldManager: FIELD_MANAGER });
+    if (options.dryRun) query.set('dryRun', 'All');
+    const sub = options.subresource ? `/${options.subresource}` : '';
+    const path = `${resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name)}${sub}?${query}`;
+    return (await this.request('PATCH', path, JSON.stringify(body), types[options.type ?? 'merge'])) as KubeObject;
+  }
+
+  async getSubresource(ref: ObjectRef, subresource: string): Promise<KubeObject | undefined> {
+    try {
+      return (await this.request('GET', `${resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name)}/${subresource}`)) as KubeObject;
+    } catch (error) {
+      if (error instanceof KubeApiError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async streamLog(namespace: string, pod: string, options: LogOptions & { follow?: boolean }, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+    const path = `${resourcePath('v1', 'Pod', namespace, pod)}/log${logQuery({ ...options })}`;
+    const url = new URL(`${this.identity.server.replace(/\/$/, '')}${path}`);
+    const requestOptions: https.RequestOptions = { method: 'GET', headers: { Accept: '*/*' }, signal };
+    await this.kc.applyToHTTPSOptions(requestOptions);
+    const transport = url.protocol === 'http:' ? http : https;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, requestOptions, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let status: KubeApiError['status'] = { message: text.trim() };
+            try {
+              status = JSON.parse(text);
+            } catch {
+              // plain-text errors from the kubelet stay as they are
+            }
+            reject(new KubeApiError(res.statusCode ?? 0, status, 'GET', path));
+          });
+          return;
+        }
+        resolve(res);
+      });
+      req.on('error', (error) => reject(signal?.aborted ? error : new KubeUnreachableError(this.identity.server, error)));
+      req.end();
+    });
+  }
+
   async readLog(namespace: string, pod: string, options: LogOptions = {}): Promise<string> {
-    const query = new URLSearchParams();
-    if (options.container) query.set('container', options.container);
-    if (options.previous) query.set('previous', 'true');
-    if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
-    if (options.sinceSeconds !== undefined) query.set('sinceSeconds', String(options.sinceSeconds));
-    if (options.sinceTime) query.set('sinceTime', options.sinceTime);
-    if (options.timestamps) query.set('timestamps', 'true');
-    const qs = query.size ? `?${query}` : '';
-    return (await this.request('GET', `${resourcePath('v1', 'Pod', namespace, pod)}/log${qs}`, undefined, undefined, 'text')) as string;
+    return (await this.request('GET', `${resourcePath('v1', 'Pod', namespace, pod)}/log${logQuery(options)}`, undefined, undefined, 'text')) as string;
   }
 
   private async request(method: string, path: string, body?: string, contentType?: string, as: 'json' | 'text' = 'json'): Promise<unknown> {
@@ -159,6 +203,18 @@ export class RealKubeClient implements KubeClient {
     }
     throw new KubeApiError(text.status, status, method, path);
   }
+}
+
+function logQuery(options: LogOptions & { follow?: boolean }): string {
+  const query = new URLSearchParams();
+  if (options.container) query.set('container', options.container);
+  if (options.follow) query.set('follow', 'true');
+  if (options.previous) query.set('previous', 'true');
+  if (options.tailLines !== undefined) query.set('tailLines', String(options.tailLines));
+  if (options.sinceSeconds !== undefined) query.set('sinceSeconds', String(options.sinceSeconds));
+  if (options.sinceTime) query.set('sinceTime', options.sinceTime);
+  if (options.timestamps) query.set('timestamps', 'true');
+  return query.size ? `?${query}` : '';
 }
 
 export function connect(options: ConnectOptions): KubeClient {
