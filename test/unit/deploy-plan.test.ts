@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { planDeploy, validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
+import { SERVER_IDS } from '../../src/core/presets.js';
+import { templateFiles } from '../../src/tools/template-files.js';
+import { formatObjects } from '../../src/ui/printer.js';
+import { expectGolden } from '../support/golden.js';
+
+const templates = templateFiles(undefined);
+
+function input(overrides: Partial<DeployInput>): DeployInput {
+  return { kind: 'model', namespace: 'default', ports: [], env: [], envFromSecret: [], args: [], gpuResource: 'nvidia.com/gpu', ...overrides };
+}
+
+function render(overrides: Partial<DeployInput>): string {
+  return formatObjects(planDeploy(validateDeployOptions(input(overrides)), templates).objects, 'yaml');
+}
+
+describe('planDeploy golden manifests', () => {
+  it('primer web-app: a Deployment of nginx with 3 replicas on port 80', () => {
+    expectGolden('deploy-app-web.yaml', render({ kind: 'app', name: 'web-app', image: 'nginx:latest', replicas: '3', ports: ['80'] }));
+  });
+
+  it('primer web-app with a LoadBalancer Service', () => {
+    expectGolden('deploy-app-web-lb.yaml', render({ kind: 'app', name: 'web-app', image: 'nginx:latest', replicas: '3', ports: ['80'], expose: 'LoadBalancer', serviceName: 'web-service' }));
+  });
+
+  it('primer resource-demo: requests and limits', () => {
+    expectGolden('deploy-app-resources.yaml', render({ kind: 'app', name: 'resource-demo', image: 'nginx', cpu: '250m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' }));
+  });
+
+  it('primer TF Serving with its 10Gi claim', () => {
+    expectGolden('deploy-model-tf-serving.yaml', render({ name: 'tf-model-server', server: 'tf-serving', model: 'my_model', modelPvc: 'model-pvc', pvcSize: '10Gi', replicas: '2', serviceName: 'tf-model-service' }));
+  });
+
+  for (const server of SERVER_IDS.filter((s) => s !== 'tf-serving')) {
+    it(`preset ${server} with 2 GPUs`, () => {
+      const extra: Partial<DeployInput> = server === 'custom' ? { image: 'registry.example.com/team/scorer:v3', ports: ['9000'], probePath: '/healthz' } : {};
+      expectGolden(`deploy-model-${server}.yaml`, render({ name: `${server}-server`, server, model: 'demo-model', modelPvc: 'models', gpus: '2', ...extra }));
+    });
+  }
+});
+
+describe('planDeploy details', () => {
+  it('puts GPUs in limits under the configured resource name', () => {
+    const plan = planDeploy(validateDeployOptions(input({ name: 'x', server: 'vllm', model: 'm', gpus: '4', gpuResource: 'amd.com/gpu' })), templates);
+    const c = plan.deployment.spec.template.spec.containers[0];
+    expect(c.resources.limits).toEqual({ 'amd.com/gpu': 4 });
+    expect(c.args).toContain('--tensor-parallel-size=4');
+  });
+
+  it('mounts /dev/shm in memory for vLLM and SGLang only', () => {
+    for (const server of ['vllm', 'sglang', 'tf-serving'] as const) {
+      const plan = planDeploy(validateDeployOptions(input({ name: 'x', server, model: 'm' })), templates);
+      const shm = plan.deployment.spec.template.spec.volumes?.find((v: any) => v.name === 'dshm');
+      expect(Boolean(shm)).toBe(server !== 'tf-serving');
+      if (shm) expect(shm.emptyDir.medium).toBe('Memory');
+    }
+  });
+
+  it('renders the claim only when --pvc-size is given', () => {
+    const without = planDeploy(validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store' })), templates);
+    expect(without.objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
+    expect(without.claim).toEqual({ name: 'store', object: undefined });
+    const withSize = planDeploy(validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store', pvcSize: '5Gi', accessMode: 'ReadWriteMany', storageClass: 'fast' })), templates);
+    expect(withSize.objects[0]).toMatchObject({ kind: 'PersistentVolumeClaim', spec: { accessModes: ['ReadWriteMany'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } } });
+  });
+
+  it('prefixes images without a registry host with the configured registry', () => {
+    const plan = planDeploy(validateDeployOptions(input({ kind: 'app', name: 'x', image: 'nginx:1.27', registry: 'mirror.local:5000/hub' })), templates);
+    expect(plan.deployment.spec.template.spec.containers[0].image).toBe('mirror.local:5000/hub/nginx:1.27');
+    const hosted = planDeploy(validateDeployOptions(input({ kind: 'app', name: 'x', image: 'ghcr.io/o/i:1', registry: 'mirror.local' })), templates);
+    expect(hosted.deployment.spec.template.spec.containers[0].image).toBe('ghcr.io/o/i:1');
+  });
+
+  it('keeps user values out of the manifest structure', () => {
+    const plan = planDeploy(validateDeployOptions(input({ kind: 'app', name: 'x', image: 'nginx', env: ['A=b\n  injected: true', 'B={{ .Values.image }}'] })), templates);
+    const env = plan.deployment.spec.template.spec.containers[0].env;
+    expect(env).toEqual([{ name: 'A', value: 'b\n  injected: true' }, { name: 'B', value: '{{ .Values.image }}' }]);
+    expect(plan.deployment.spec.template.spec.containers[0].injected).toBeUndefined();
+  });
+});
