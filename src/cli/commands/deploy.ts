@@ -148,7 +148,7 @@ async function askForMissing(session: Session, kind: 'app' | 'model', input: Dep
     input.model = await prompter!.input('Model name');
   }
   if (wizard && !input.modelPvc && prompter) {
-    const claims = dryRun === 'client' ? [] : await existingClaims(session, input.namespace);
+    const claims = dryRun === 'client' ? [] : await existingClaims(session);
     const choice = await prompter.select('Model volume', [
       { name: 'none', value: '' },
       ...claims.map((c) => ({ name: `existing claim ${c}`, value: c })),
@@ -166,10 +166,10 @@ async function askForMissing(session: Session, kind: 'app' | 'model', input: Dep
   return asked;
 }
 
-async function existingClaims(session: Session, namespace: string): Promise<string[]> {
+async function existingClaims(session: Session): Promise<string[]> {
   try {
     const kube = await session.kube();
-    return (await kube.list('v1', 'PersistentVolumeClaim', namespace)).map((c) => c.metadata.name);
+    return (await kube.list('v1', 'PersistentVolumeClaim', await session.namespace())).map((c) => c.metadata.name);
   } catch {
     return [];
   }
@@ -209,12 +209,13 @@ export function equivalentCommand(input: DeployInput): string {
 
 async function deployCommand(session: Session, kind: 'app' | 'model', name: string | undefined, args: string[], flags: DeployFlags): Promise<void> {
   const dryRun = parseDryRun(flags.dryRun);
-  const namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
+  // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
+  const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
   const defaults = session.settings.resources;
   const input: DeployInput = {
     kind,
     name,
-    namespace,
+    namespace: known ?? 'default',
     image: flags.image,
     server: flags.server,
     model: flags.model,
@@ -241,8 +242,9 @@ async function deployCommand(session: Session, kind: 'app' | 'model', name: stri
   };
   const asked = await askForMissing(session, kind, input, dryRun);
   const options = validateDeployOptions(input);
-  if (asked.length) session.info(`Equivalent command: ${equivalentCommand(input)}`);
   const timeoutMs = session.timeoutMs();
+  if (known === undefined) options.namespace = input.namespace = await session.namespace();
+  if (asked.length) session.info(`Equivalent command: ${equivalentCommand(input)}`);
   const plan = planDeploy(options, session.templates);
   await runDeploy(session, plan, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs });
 }

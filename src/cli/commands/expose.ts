@@ -45,9 +45,11 @@ Examples:
   cmd.action(async (name: string | undefined, flags: ExposeFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
-    const namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
-    const options = validateExposeOptions({ target: name, namespace, type: flags.type, port: flags.port, targetPort: flags.targetPort, serviceName: flags.serviceName });
-    await runExpose(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs: session.timeoutMs() });
+    const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
+    const options = validateExposeOptions({ target: name, namespace: known ?? 'default', type: flags.type, port: flags.port, targetPort: flags.targetPort, serviceName: flags.serviceName });
+    const timeoutMs = session.timeoutMs();
+    if (known === undefined) options.namespace = await session.namespace();
+    await runExpose(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs });
   });
 }
 

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { readyCluster, run } from '../support/harness.js';
+
+describe('mlk expose', () => {
+  it('--dry-run needs no cluster for an mlk workload: the selector follows mlk labels', async () => {
+    const r = await run(['expose', 'web-app', '--type', 'LoadBalancer', '--port', '80', '--service-name', 'web-service', '--dry-run', '-o', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.connected).toBe(false);
+    const svc = JSON.parse(r.stdout);
+    expect(svc).toMatchObject({
+      kind: 'Service',
+      metadata: { name: 'web-service' },
+      spec: {
+        type: 'LoadBalancer',
+        selector: { 'app.kubernetes.io/instance': 'web-app', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' },
+        ports: [{ port: 80, targetPort: 80 }],
+      },
+    });
+  });
+
+  it('--dry-run without --port cannot guess the port offline', async () => {
+    const r = await run(['expose', 'web-app', '--type', 'ClusterIP', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--port is required');
+  });
+
+  it('copies the first container port and prints the in-cluster name', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '8080'], { kube });
+    const r = await run(['expose', 'web', '--type', 'ClusterIP'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('service/web created');
+    expect(r.stderr).toContain('In-cluster: web.default.svc.cluster.local:8080 (http)');
+  });
+
+  it('prints the node port of a NodePort Service', async () => {
+    const kube = readyCluster().onApply('Service', (obj, fake) => {
+      fake.update({ apiVersion: 'v1', kind: 'Service', name: obj.metadata.name, namespace: obj.metadata.namespace }, (s) => {
+        s.spec.ports = s.spec.ports.map((p: any) => ({ ...p, nodePort: 30080 }));
+      });
+    });
+    await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80'], { kube });
+    const r = await run(['expose', 'web', '--type', 'NodePort'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('NodePort: 30080 on every node (service port 80)');
+  });
+
+  it('waits for a LoadBalancer address and prints it', async () => {
+    let polls = 0;
+    const kube = readyCluster();
+    const get = kube.get.bind(kube);
+    kube.get = async (ref) => {
+      const obj = await get(ref);
+      if (obj?.kind === 'Service' && ++polls > 3) obj.status = { loadBalancer: { ingress: [{ ip: '203.0.113.7' }] } };
+      return obj;
+    };
+    await run(['deploy', 'app', 'web-app', '--image', 'nginx', '--port', '80'], { kube });
+    const r = await run(['expose', 'web-app', '--type', 'LoadBalancer', '--service-name', 'web-service'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('External: 203.0.113.7:80');
+  });
+
+  it('stops waiting for an address at --timeout and says the Service stays', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web-app', '--image', 'nginx', '--port', '80'], { kube });
+    const r = await run(['expose', 'web-app', '--type', 'LoadBalancer', '--timeout', '20s'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('service/web-app got no external address within 20s');
+    expect(r.stderr).toContain('the Service stays in place');
+  });
+
+  it('exposes any deployment/NAME with its own selector', async () => {
+    const kube = readyCluster();
+    kube.seed({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'legacy' } }, template: { spec: { containers: [{ name: 'c', ports: [{ name: 'web', containerPort: 3000 }] }] } } } });
+    const r = await run(['expose', 'deployment/legacy', '--type', 'ClusterIP', '--port', '80', '--target-port', 'web', '-o', 'json'], { kube });
+    expect(r.code).toBe(0);
+    const svc = JSON.parse(r.stdout);
+    expect(svc.spec.selector).toEqual({ app: 'legacy' });
+    expect(svc.spec.ports[0]).toMatchObject({ port: 80, targetPort: 'web' });
+  });
+
+  it('an unknown NAME says what exists', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web', '--image', 'nginx'], { kube });
+    const r = await run(['expose', 'wbe', '--type', 'ClusterIP', '--port', '80'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no deployment named wbe in namespace default');
+    expect(r.stderr).toContain('mlk workloads there: web');
+  });
+
+  it('refuses to take over a Service mlk did not make', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80'], { kube });
+    kube.seed({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default' }, spec: { type: 'ClusterIP' } });
+    const r = await run(['expose', 'web', '--type', 'NodePort'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('service web already exists in namespace default and mlk did not make it');
+  });
+
+  it.each([
+    [['expose', 'web', '--port', '80', '--dry-run'], '--type is required'],
+    [['expose', 'web', '--type', 'Ingress', '--dry-run'], '--type "Ingress" is not one of'],
+    [['expose', 'web', '--type', 'ClusterIP', '--port', '99999', '--dry-run'], '--port must be at most 65535'],
+    [['expose', 'job/x', '--type', 'ClusterIP', '--port', '80', '--dry-run'], 'only deployment/NAME and statefulset/NAME'],
+    [['expose', 'deployment/x', '--type', 'ClusterIP', '--port', '80', '--dry-run'], 'a client dry-run cannot read deployment/x'],
+    [['expose', '--type', 'ClusterIP', '--dry-run'], 'NAME is required'],
+  ])('bad input %j', async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+  });
+});

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MLK = resolve(ROOT, 'bin/mlk.js');
+const FORBID = resolve(ROOT, 'test/support/forbid-client-node.mjs');
+const ENV = { ...process.env, HOME: '/nonexistent', KUBECONFIG: '', NO_COLOR: '1' };
+
+function runNode(args: string[], keepStdinOpen = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    if (!keepStdinOpen) child.stdin.end();
+    const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      child.stdin.destroy();
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('startup does not load @kubernetes/client-node', () => {
+  it.each([
+    [['--help']],
+    [['--version']],
+    [['deploy', 'model', '--help']],
+    [['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--dry-run', '-o', 'yaml']],
+    [['expose', 'web', '--type', 'ClusterIP', '--port', '80', '--dry-run=client']],
+  ])('mlk %j', async (argv) => {
+    const r = await runNode(['--import', FORBID, MLK, ...argv]);
+    expect(r.stderr).not.toContain('client-node was imported');
+    expect(r.code).toBe(0);
+  });
+
+  it('the guard itself trips when a command does need the cluster', async () => {
+    const r = await runNode(['--import', FORBID, MLK, 'deploy', 'app', 'web', '--image', 'nginx', '--kubeconfig', MLK]);
+    expect(r.stderr).toContain('@kubernetes/client-node was imported');
+  });
+});
+
+describe('no terminal', () => {
+  it('a missing value is a usage error at once, even with stdin left open', async () => {
+    const r = await runNode([MLK, 'deploy', 'model', 'chat'], true);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--server is required');
+    expect(r.stderr).toContain('no terminal to ask on');
+  });
+});
+
+/** Drives mlk inside a real pseudo-terminal (util-linux script), answering prompts as they appear. */
+function inTerminal(argv: string[], steps: [RegExp, string][]): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, MLK, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((done) => {
+    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...ENV, TERM: 'xterm', COLUMNS: '200' } });
+    let screen = '';
+    let step = 0;
+    const advance = () => {
+      while (step < steps.length && steps[step]![0].test(screen)) {
+        child.stdin.write(steps[step]![1]);
+        screen += '\n<<answered>>\n';
+        step += 1;
+      }
+    };
+    child.stdout.on('data', (c) => {
+      screen += c;
+      advance();
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      done({ code, screen });
+    });
+  });
+}
+
+describe('prompts in a real pseudo-terminal', () => {
+  it('asks for the server, image, model and volume, then prints the equivalent command', async () => {
+    const down = '\u001b[B';
+    const r = await inTerminal(
+      ['deploy', 'model', 'chat', '--dry-run'],
+      [
+        [/Model server/, `${down}${down}\r`],
+        [/Container image/, '\r'],
+        [/Model name/, 'facebook/opt-125m\r'],
+        [/Model volume/, '\r'],
+      ],
+    );
+    expect(r.screen).toContain('Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:latest --model facebook/opt-125m --namespace default');
+    expect(r.screen).toContain('--served-model-name=facebook/opt-125m');
+    expect(r.code).toBe(0);
+  });
+});
