@@ -40,7 +40,7 @@ if [ -f "$KUBECONFIG_PATH" ]; then
   rm -rf "$STATE_DIR"
 fi
 
-bash "$CLUSTER_DIR/build.sh"
+[ -n "${MLK_CLUSTER_SKIP_BUILD:-}" ] || bash "$CLUSTER_DIR/build.sh"
 
 for port in "$MLK_ETCD_PORT" "$MLK_ETCD_PEER_PORT" "$MLK_APISERVER_PORT" "$MLK_KCM_PORT" "$MLK_SCHEDULER_PORT" "$MLK_KWOK_PORT" "$MLK_METRICS_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
@@ -92,6 +92,8 @@ wait_up() {
 }
 
 curl_ok() { curl -sf --max-time 3 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" "$1" | grep -q '^ok$'; }
+# The controller manager and scheduler serve /healthz with their own self-signed certificates.
+curl_ok_selfsigned() { curl -skf --max-time 3 "$1" | grep -q '^ok$'; }
 
 # --- etcd
 start etcd "$ETCD_BIN/etcd" \
@@ -144,8 +146,8 @@ start kube-scheduler "$KUBE_BIN/kube-scheduler" "${common_flags[@]}" \
   --authentication-kubeconfig="$STATE_DIR/scheduler.kubeconfig" \
   --authorization-kubeconfig="$STATE_DIR/scheduler.kubeconfig" \
   --v=1
-wait_up kube-controller-manager "kube-controller-manager /healthz" curl_ok "https://127.0.0.1:$MLK_KCM_PORT/healthz"
-wait_up kube-scheduler "kube-scheduler /healthz" curl_ok "https://127.0.0.1:$MLK_SCHEDULER_PORT/healthz"
+wait_up kube-controller-manager "kube-controller-manager /healthz" curl_ok_selfsigned "https://127.0.0.1:$MLK_KCM_PORT/healthz"
+wait_up kube-scheduler "kube-scheduler /healthz" curl_ok_selfsigned "https://127.0.0.1:$MLK_SCHEDULER_PORT/healthz"
 
 # --- cluster objects: RBAC and APIService for metrics-server, storage, fake nodes
 sed -e "s|@CA_BUNDLE@|$(base64 -w0 "$PKI_DIR/ca.crt")|" -e "s|@METRICS_PORT@|$MLK_METRICS_PORT|" \
@@ -181,7 +183,7 @@ start metrics-server "$METRICS_BIN/metrics-server" \
   --requestheader-client-ca-file="$PKI_DIR/front-proxy-ca.crt" --requestheader-allowed-names=front-proxy-client \
   --kubelet-preferred-address-types=InternalIP,Hostname --kubelet-use-node-status-port \
   --kubelet-certificate-authority="$PKI_DIR/ca.crt" \
-  --metric-resolution=10s --profiling=false
+  --metric-resolution=15s --kubelet-request-timeout=5s --profiling=false
 api_available() {
   [ "$(k get apiservice v1beta1.metrics.k8s.io -o jsonpath='{.status.conditions[?(@.type=="Available")].status}')" = True ]
 }

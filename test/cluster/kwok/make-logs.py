@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""Writes the log files kwok serves for every pod: argv[1] current, argv[2] previous (crashed) container."""
+"""Writes the log files kwok serves for every pod: argv[1] current, argv[2] previous (crashed) container.
+
+kwok reads them like a kubelet reads container logs, so each line is in the CRI log format:
+`<RFC3339Nano timestamp> <stdout|stderr> F <message>`; kubectl logs shows only the message
+(and the timestamp with --timestamps)."""
 import datetime
 import sys
 
 start = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=5)
 
 
-def stamp(i):
-    return (start + datetime.timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+def stamp(i, stream="stdout"):
+    t = (start + datetime.timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.%f") + "000Z"
+    return f"{t} {stream} F {t[:23]}Z"
 
 
 lines = [f"{stamp(0)} INFO mlk-test-workload starting (simulated by kwok)",
@@ -24,9 +29,9 @@ with open(sys.argv[1], "w") as f:
     f.write("\n".join(lines) + "\n")
 
 previous = lines[:40] + [
-    f"{stamp(41)} ERROR Traceback (most recent call last):",
-    f"{stamp(41)} ERROR   File \"/app/train.py\", line 88, in <module>",
-    f"{stamp(41)} ERROR RuntimeError: simulated failure (mlk test cluster)",
+    f"{stamp(41, 'stderr')} ERROR Traceback (most recent call last):",
+    f"{stamp(41, 'stderr')} ERROR   File \"/app/train.py\", line 88, in <module>",
+    f"{stamp(41, 'stderr')} ERROR RuntimeError: simulated failure (mlk test cluster)",
 ]
 with open(sys.argv[2], "w") as f:
     f.write("\n".join(previous) + "\n")
