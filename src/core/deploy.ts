@@ -5,7 +5,7 @@ import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
 import { oneOf, parseInteger, parsePort, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
-import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
+import { resourcesBlock, validateAnnotations, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from '../kube/types.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
@@ -29,6 +29,7 @@ export interface DeployInput extends ResourceInput {
   ports: string[];
   env: string[];
   envFromSecret: string[];
+  podAnnotations?: string[];
   expose?: string;
   serviceName?: string;
   probePath?: string;
@@ -53,6 +54,7 @@ export interface DeployOptions {
   ports: ServerPort[];
   env: { name: string; value: string }[];
   envFromSecret: string[];
+  podAnnotations: Record<string, string>;
   resources: Resources;
   serviceType?: ServiceType;
   serviceName: string;
@@ -89,6 +91,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const replicas = input.replicas === undefined ? 1 : parseInteger(input.replicas, '--replicas', 0, 10_000);
   const env = validateEnv(input.env);
   const envFromSecret = validateSecretNames(input.envFromSecret);
+  const podAnnotations = validateAnnotations(input.podAnnotations ?? []);
   const serviceName = input.serviceName === undefined ? name : validateName(input.serviceName, '--service-name');
   const accessMode = oneOf(input.accessMode ?? 'ReadWriteOnce', ACCESS_MODES, '--access-mode');
   const pvcSize = validateQuantity(input.pvcSize, '--pvc-size');
@@ -103,7 +106,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
-    return { kind: 'app', name, namespace: input.namespace, image, model: '', modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, resources, serviceType, serviceName, args: input.args, gpuResource: input.gpuResource };
+    return { kind: 'app', name, namespace: input.namespace, image, model: '', modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, args: input.args, gpuResource: input.gpuResource };
   }
 
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
@@ -119,7 +122,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (server !== 'custom' && input.ports.length > 0) throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
-  return { kind: 'model', name, namespace: input.namespace, image, server, model, modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, resources, serviceType, serviceName, probePath: input.probePath, args: input.args, gpuResource: input.gpuResource };
+  return { kind: 'model', name, namespace: input.namespace, image, server, model, modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, probePath: input.probePath, args: input.args, gpuResource: input.gpuResource };
 }
 
 function probe(p: Probe | undefined, model: string, extra: Record<string, number>): Record<string, unknown> | undefined {
@@ -170,11 +173,16 @@ function containerArgs(o: DeployOptions): string[] | undefined {
   return args.length ? args : undefined;
 }
 
-export function planDeploy(o: DeployOptions, templates: TemplateSource): DeployPlan {
+/**
+ * `onRender` sees each template name and the values it is rendered with (mlk chart turns the same
+ * pairs into a Helm chart); it does not change the plan.
+ */
+export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender?: (template: string, values: Record<string, unknown>) => void): DeployPlan {
   const appName = o.kind === 'app' ? 'app' : o.server!;
   const labels = mlkLabels(o.name, appName, 'server');
   const selector = mlkSelector(o.name, 'server');
   const render = (template: string, values: Record<string, unknown>): KubeObject => {
+    onRender?.(template, values);
     const { text, source } = templates(template);
     return renderTemplate(text, values, source) as unknown as KubeObject;
   };
@@ -186,6 +194,7 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource): DeployP
     labels,
     selector,
     replicas: o.replicas,
+    podAnnotations: Object.keys(o.podAnnotations).length ? o.podAnnotations : undefined,
     containerName: o.kind === 'app' ? o.name : o.server === 'custom' ? o.name : o.server,
     image: o.image,
     command: preset?.command,

@@ -58,7 +58,7 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
       const claims = (pod.spec?.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
       return { kind: 'volume', pod: name, persistent: false, message: `pod ${name} waits for PersistentVolumeClaim ${claim ?? claims.join(', ')}, which is not bound${/not found/.test(text) ? ' (it does not exist)' : ''}` };
     }
-    const short = [...text.matchAll(/Insufficient ([\w./-]+)/g)].map((m) => m[1]!);
+    const short = [...text.matchAll(/Insufficient ([\w./-]+)/g)].map((m) => m[1]!.replace(/[.,;]+$/, ''));
     if (short.length) {
       const unique = [...new Set(short)];
       const asks = unique.map((r) => `${r}: ${requested(pod, r) ?? '?'} per pod`).join(', ');

@@ -20,10 +20,12 @@ export async function startProgress(io: IO, text: string, options: { quiet: bool
       stop: () => void spinner.stop(),
     };
   }
+  // Without a terminal, a line is written only when something but the elapsed time changes.
   let last = '';
   const line = (t: string) => {
-    if (t !== last) io.stderr.write(`${t}\n`);
-    last = t;
+    const key = t.replace(/ \(\d[\w.]*\)$/, '');
+    if (key !== last) io.stderr.write(`${t}\n`);
+    last = key;
   };
   line(text);
   return { update: line, succeed: line, fail: line, stop() {} };

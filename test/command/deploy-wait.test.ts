@@ -60,7 +60,7 @@ describe('deploy stops early and says why', () => {
   it('not enough GPUs anywhere, once the problem has lasted past the grace period', async () => {
     const kube = stuckCluster({
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 node(s) didn\'t match Pod\'s node affinity/selector.' }],
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available.' }],
     });
     const r = await run(['deploy', 'model', 'llm', '--server', 'vllm', '--model', 'm', '--gpus', '16'], { kube });
     expect(r.code).toBe(1);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -79,6 +79,12 @@ export function mlk(args: string[], env: Record<string, string> = {}): Promise<C
 
 export function kubectl(args: string[]): Promise<CliResult> {
   return runFile(kubectlPath(), args);
+}
+
+/** kubectl with text on its standard input (e.g. apply -f -). */
+export function kubectlInput(args: string[], input: string): CliResult {
+  const r = spawnSync(kubectlPath(), args, { input, encoding: 'utf8', env: { ...process.env, KUBECONFIG: KUBECONFIG ?? '' }, timeout: 60_000 });
+  return { code: r.status ?? 1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 export async function kubectlJson(args: string[]): Promise<any> {

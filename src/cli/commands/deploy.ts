@@ -24,6 +24,7 @@ interface DeployFlags {
   port: string[];
   env: string[];
   envFromSecret: string[];
+  podAnnotation: string[];
   cpu?: string;
   memory?: string;
   cpuLimit?: string;
@@ -44,6 +45,7 @@ function addWorkloadOptions(cmd: Command): Command {
     .option('--replicas <n>', 'number of pods (default 1)')
     .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
     .option('--env-from-secret <secret>', 'load every key of a Secret as environment variables (repeatable)', collect, [])
+    .option('--pod-annotation <KEY=VALUE>', 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)', collect, [])
     .option('--cpu <quantity>', 'CPU request per pod, e.g. 250m or 2')
     .option('--memory <quantity>', 'memory request per pod, e.g. 64Mi or 8Gi')
     .option('--cpu-limit <quantity>', 'CPU limit per pod')
@@ -194,6 +196,7 @@ export function equivalentCommand(input: DeployInput): string {
   many('port', input.ports);
   many('env', input.env);
   many('env-from-secret', input.envFromSecret);
+  many('pod-annotation', input.podAnnotations ?? []);
   flag('cpu', input.cpu);
   flag('memory', input.memory);
   flag('cpu-limit', input.cpuLimit);
@@ -228,6 +231,7 @@ async function deployCommand(session: Session, kind: 'app' | 'model', name: stri
     ports: flags.port,
     env: flags.env,
     envFromSecret: flags.envFromSecret,
+    podAnnotations: flags.podAnnotation,
     cpu: flags.cpu ?? defaults.cpu,
     memory: flags.memory ?? defaults.memory,
     cpuLimit: flags.cpuLimit ?? defaults.cpuLimit,

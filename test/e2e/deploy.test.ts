@@ -1,0 +1,145 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KUBECONFIG, dropNamespace, freshNamespace, kubectl, kubectlInput, kubectlJson, mlk, skipReason, yamlDocs } from './support.js';
+
+const reason = skipReason();
+if (reason) console.warn(`e2e deploy/expose skipped: ${reason}`);
+
+describe.skipIf(reason)('mlk deploy and expose against the real control plane', () => {
+  let ns = '';
+  beforeAll(async () => {
+    ns = await freshNamespace('e2e-deploy');
+  });
+  afterAll(async () => {
+    if (ns) await dropNamespace(ns);
+  });
+
+  it('the primer TF Serving example: claim bound, 2 pods ready, ClusterIP Service on 8501', async () => {
+    const args = ['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--pvc-size', '10Gi', '--replicas', '2', '--service-name', 'tf-model-service', '-n', ns, '--timeout', '90s'];
+    const r = await mlk(args);
+    expect(r.stderr).toContain('deployment/tf-model-server is ready: 2/2 pods');
+    expect(r.code).toBe(0);
+    const deployment = await kubectlJson(['get', 'deployment', 'tf-model-server', '-n', ns, '--show-managed-fields']);
+    expect(deployment.status.readyReplicas).toBe(2);
+    expect(deployment.metadata.managedFields.some((f: any) => f.manager === 'mlk' && f.operation === 'Apply')).toBe(true);
+    const pvc = await kubectlJson(['get', 'pvc', 'model-pvc', '-n', ns]);
+    expect(pvc.status.phase).toBe('Bound');
+    expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
+    const svc = await kubectlJson(['get', 'service', 'tf-model-service', '-n', ns]);
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports.map((p: any) => p.port)).toContain(8501);
+    const endpoints = await kubectlJson(['get', 'endpointslices', '-n', ns, '-l', 'kubernetes.io/service-name=tf-model-service']);
+    expect(endpoints.items[0].endpoints.length).toBe(2);
+
+    const again = await mlk(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('deployment.apps/tf-model-server unchanged');
+    expect(again.stderr).toContain('No changes');
+  });
+
+  it('a new image rolls out in place with no pod unavailable', async () => {
+    const base = ['deploy', 'app', 'web-app', '--port', '80', '--replicas', '3', '-n', ns, '--timeout', '90s'];
+    expect((await mlk([...base, '--image', 'nginx:1.26'])).code).toBe(0);
+    const r = await mlk([...base, '--image', 'nginx:1.27']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deployment.apps/web-app configured');
+    const d = await kubectlJson(['get', 'deployment', 'web-app', '-n', ns]);
+    expect(d.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    expect(d.status.updatedReplicas).toBe(3);
+    expect(d.status.readyReplicas).toBe(3);
+    expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
+  });
+
+  it('server dry-run is validated by the API and changes nothing', async () => {
+    const r = await mlk(['deploy', 'app', 'dry', '--image', 'nginx', '--dry-run=server', '-n', ns]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deployment.apps/dry created (server dry run)');
+    expect((await kubectl(['get', 'deployment', 'dry', '-n', ns])).code).not.toBe(0);
+  });
+
+  it('client dry-run output is accepted by kubectl apply --dry-run=server', async () => {
+    const r = await mlk(['deploy', 'model', 'llm', '--server', 'vllm', '--model', 'facebook/opt-125m', '--gpus', '1', '-n', ns, '--dry-run', '-o', 'yaml']);
+    expect(r.code).toBe(0);
+    expect(yamlDocs(r.stdout).map((d) => d.kind)).toEqual(['Deployment', 'Service']);
+    const applied = kubectlInput(['apply', '--dry-run=server', '-f', '-'], r.stdout);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('deployment.apps/llm created (server dry run)');
+  });
+
+  it('stops early when no node has enough GPUs, naming the resource', async () => {
+    const r = await mlk(['deploy', 'model', 'huge', '--server', 'vllm', '--model', 'm', '--gpus', '16', '-n', ns, '--timeout', '120s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no node has enough nvidia\.com\/gpu for pod huge-[a-z0-9-]+ \(asked nvidia\.com\/gpu: 16 per pod\)/);
+  });
+
+  it('stops early on an image that cannot be pulled', async () => {
+    const r = await mlk(['deploy', 'app', 'badimage', '--image', 'nginx:does-not-exist', '--pod-annotation', 'mlk.test/fail=image-pull', '-n', ns, '--timeout', '120s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the image nginx:does-not-exist of container badimage cannot be pulled \((ErrImagePull|ImagePullBackOff)/);
+  });
+
+  it('stops early on a crash loop with the last log lines', async () => {
+    const r = await mlk(['deploy', 'app', 'crashy', '--image', 'busybox', '--pod-annotation', 'mlk.test/fail=crashloop', '-n', ns, '--timeout', '120s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/container crashy of pod crashy-[a-z0-9-]+ keeps crashing \(restarted \d+ times, last exit code 1\)/);
+    expect(r.stderr).toContain('Last log lines of');
+  });
+
+  it('stops early on an OOM kill with the limit', async () => {
+    const r = await mlk(['deploy', 'app', 'hungry', '--image', 'busybox', '--memory-limit', '64Mi', '--pod-annotation', 'mlk.test/fail=oom', '-n', ns, '--timeout', '120s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('OOMKilled) at its memory limit of 64Mi');
+  });
+
+  it('a claim that cannot bind is named', async () => {
+    const r = await mlk(['deploy', 'model', 'nospace', '--server', 'triton', '--model-pvc', 'too-big', '--pvc-size', '50Ti', '-n', ns, '--timeout', '120s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('PersistentVolumeClaim too-big is not bound');
+  });
+
+  it('bad input is refused before anything is sent', async () => {
+    const r = await mlk(['deploy', 'app', 'Bad_Name', '--image', 'nginx', '-n', ns]);
+    expect(r.code).toBe(2);
+    const q = await mlk(['deploy', 'app', 'ok', '--image', 'nginx', '--memory', '64Mb', '-n', ns]);
+    expect(q.code).toBe(2);
+    expect((await kubectl(['get', 'deployment', 'ok', '-n', ns])).code).not.toBe(0);
+  });
+
+  it('a missing namespace and an unreachable cluster read as sentences', async () => {
+    const r = await mlk(['deploy', 'app', 'web', '--image', 'nginx', '-n', 'no-such-namespace-e2e']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('namespace "no-such-namespace-e2e" does not exist');
+    const dir = mkdtempSync(join(tmpdir(), 'mlk-e2e-'));
+    const dead = join(dir, 'kubeconfig');
+    writeFileSync(dead, readFileSync(KUBECONFIG!, 'utf8').replace(/server: https:\/\/[^\s]+/, 'server: https://127.0.0.1:1'));
+    const down = await mlk(['deploy', 'app', 'web', '--image', 'nginx', '--kubeconfig', dead, '-n', ns]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/cannot reach the Kubernetes API server https:\/\/127\.0\.0\.1:1 \(context "[^"]+"\): connection refused/);
+  });
+
+  it('expose: the primer LoadBalancer web-service (no load-balancer controller here: bounded wait)', async () => {
+    const r = await mlk(['expose', 'web-app', '--type', 'LoadBalancer', '--port', '80', '--service-name', 'web-service', '-n', ns, '--timeout', '3s']);
+    expect(r.stdout).toContain('service/web-service created');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('got no external address within 3s');
+    const svc = await kubectlJson(['get', 'service', 'web-service', '-n', ns]);
+    expect(svc.spec.type).toBe('LoadBalancer');
+    expect(svc.spec.ports[0]).toMatchObject({ port: 80, targetPort: 80 });
+    expect(svc.spec.selector).toMatchObject({ 'app.kubernetes.io/instance': 'web-app' });
+    const noWait = await mlk(['expose', 'web-app', '--type', 'LoadBalancer', '--port', '80', '--service-name', 'web-service', '-n', ns, '--no-wait']);
+    expect(noWait.code).toBe(0);
+    expect(noWait.stdout).toContain('service/web-service unchanged');
+  });
+
+  it('expose: NodePort prints the node port, ClusterIP the DNS name', async () => {
+    const np = await mlk(['expose', 'web-app', '--type', 'NodePort', '--service-name', 'web-np', '-n', ns]);
+    expect(np.code).toBe(0);
+    const svc = await kubectlJson(['get', 'service', 'web-np', '-n', ns]);
+    expect(np.stderr).toContain(`NodePort: ${svc.spec.ports[0].nodePort} on every node`);
+    const ci = await mlk(['expose', 'deployment/web-app', '--type', 'ClusterIP', '--port', '8080', '--target-port', '80', '--service-name', 'web-internal', '-n', ns]);
+    expect(ci.code).toBe(0);
+    expect(ci.stderr).toContain(`In-cluster: web-internal.${ns}.svc.cluster.local:8080`);
+  });
+});
