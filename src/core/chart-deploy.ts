@@ -1,0 +1,40 @@
+import { buildChart, imageTag, type ChartFiles, type ChartPart } from './chart.js';
+import { planDeploy, type DeployOptions, type DeployPlan } from './deploy.js';
+import type { TemplateSource } from './templates.js';
+
+/** Apply order of mlk's plan: the claim first, then the Deployment, then the Service. */
+const ORDER = ['pvc', 'deployment', 'service'];
+
+/** The templates and values `mlk deploy` renders for these options, in plan order. */
+export function deployChartParts(o: DeployOptions, templates: TemplateSource): { plan: DeployPlan; parts: ChartPart[] } {
+  const parts: ChartPart[] = [];
+  const plan = planDeploy(o, templates, (template, values) => parts.push({ template, values }));
+  const rank = (t: string) => (ORDER.includes(t) ? ORDER.indexOf(t) : ORDER.length);
+  parts.sort((a, b) => rank(a.template) - rank(b.template));
+  return { plan, parts };
+}
+
+export interface DeployChartOptions {
+  /** Leave the claim out (it exists already and belongs to someone else). */
+  withoutClaim?: boolean;
+  generator?: string;
+  version?: string;
+}
+
+/** A Helm chart of what `mlk deploy app|model` with these options would apply. */
+export function deployChart(o: DeployOptions, templates: TemplateSource, options: DeployChartOptions = {}): { plan: DeployPlan; files: ChartFiles } {
+  const { plan, parts } = deployChartParts(o, templates);
+  const what = o.kind === 'app' ? `app ${o.name} (${o.image})` : `model server ${o.name} (${o.server}${o.model ? `, model ${o.model}` : ''})`;
+  const files = buildChart(
+    {
+      name: o.name,
+      description: `The mlk ${what}, exported as a chart by mlk.`,
+      version: options.version,
+      appVersion: imageTag(o.image),
+      generator: options.generator,
+      parts: options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts,
+    },
+    templates,
+  );
+  return { plan, files };
+}
