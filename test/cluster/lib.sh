@@ -11,14 +11,16 @@ METRICS_BIN="$CACHE_ROOT/metrics-server-$METRICS_SERVER_VERSION"
 CLIENT_BIN="$CACHE_ROOT/clients-${KUBECTL_LAYER_PACKAGE##*/}"
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
-# Ports (all on 127.0.0.1); override with the environment variable of the same name.
-MLK_ETCD_PORT="${MLK_ETCD_PORT:-23790}"
-MLK_ETCD_PEER_PORT="${MLK_ETCD_PEER_PORT:-23800}"
-MLK_APISERVER_PORT="${MLK_APISERVER_PORT:-26443}"
-MLK_KCM_PORT="${MLK_KCM_PORT:-20257}"
-MLK_SCHEDULER_PORT="${MLK_SCHEDULER_PORT:-20259}"
-MLK_KWOK_PORT="${MLK_KWOK_PORT:-20250}"
-MLK_METRICS_PORT="${MLK_METRICS_PORT:-24443}"
+# Ports (all on 127.0.0.1); override one with the environment variable of the same name, or shift
+# all defaults with MLK_CLUSTER_PORT_OFFSET (e.g. 10000 for a second cluster beside the first).
+_off="${MLK_CLUSTER_PORT_OFFSET:-0}"
+MLK_ETCD_PORT="${MLK_ETCD_PORT:-$((23790 + _off))}"
+MLK_ETCD_PEER_PORT="${MLK_ETCD_PEER_PORT:-$((23800 + _off))}"
+MLK_APISERVER_PORT="${MLK_APISERVER_PORT:-$((26443 + _off))}"
+MLK_KCM_PORT="${MLK_KCM_PORT:-$((20257 + _off))}"
+MLK_SCHEDULER_PORT="${MLK_SCHEDULER_PORT:-$((20259 + _off))}"
+MLK_KWOK_PORT="${MLK_KWOK_PORT:-$((20250 + _off))}"
+MLK_METRICS_PORT="${MLK_METRICS_PORT:-$((24443 + _off))}"
 PKI_DIR="$STATE_DIR/pki"
 PID_DIR="$STATE_DIR/pids"
 LOG_DIR="$STATE_DIR/logs"
