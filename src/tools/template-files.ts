@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import type { TemplateSource } from '../core/templates.js';
+import { PACKAGE_ROOT } from './package-root.js';
 
-export const BUILTIN_TEMPLATES = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates');
+export const BUILTIN_TEMPLATES = join(PACKAGE_ROOT, 'templates');
 
 /** Templates from the user's folder where it has one of that name, else mlk's own. */
 export function templateFiles(userFolder: string | undefined): TemplateSource {
