@@ -4,6 +4,7 @@ import { addConnectionOptions } from './options.js';
 import type { Deps } from './session.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerExpose } from './commands/expose.js';
+import { registerLogs } from './commands/logs.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -27,6 +28,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
 Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > defaults.`);
   registerDeploy(program, deps);
   registerExpose(program, deps);
+  registerLogs(program, deps);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -1,28 +1,26 @@
 #!/usr/bin/env bash
 # Stops exactly the processes up.sh started (by recorded pid, after checking that the pid still
 # runs the recorded binary) and removes the state directory. Safe to run when nothing is up.
+# MLK_CLUSTER_LOGS_OUT=DIR keeps a copy of the component logs (for CI artifacts).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# Reverse start order: clients of the apiserver first, etcd last.
-ORDER=(metrics-server kwok kube-scheduler kube-controller-manager kube-apiserver etcd)
-pids=()
-for name in "${ORDER[@]}"; do
+running() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]; }
+
+# One at a time, in reverse start order: clients of the apiserver first, etcd last (the apiserver
+# talks to etcd while it shuts down, so stopping both at once makes it hang).
+for name in metrics-server kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   file="$PID_DIR/$name.pid"
   [ -f "$file" ] || continue
+  pid="" exe=""
   read -r pid exe <"$file" || true
-  if [ -n "${pid:-}" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]; then
-    kill -TERM "$pid" 2>/dev/null && pids+=("$pid:$exe:$name")
-    log "stopping $name (pid $pid)"
-  fi
-done
-
-deadline=$((SECONDS + 20))
-for entry in "${pids[@]}"; do
-  pid="${entry%%:*}"; rest="${entry#*:}"; exe="${rest%%:*}"; name="${rest#*:}"
-  while [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]; do
+  [ -n "$pid" ] && running "$pid" "$exe" || continue
+  log "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || continue
+  deadline=$((SECONDS + 15))
+  while running "$pid" "$exe"; do
     if ((SECONDS >= deadline)); then
-      log "$name (pid $pid) did not stop after SIGTERM; sending SIGKILL"
+      log "$name (pid $pid) did not stop 15s after SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.5
       break
@@ -31,6 +29,10 @@ for entry in "${pids[@]}"; do
   done
 done
 
+if [ -n "${MLK_CLUSTER_LOGS_OUT:-}" ] && [ -d "$LOG_DIR" ]; then
+  mkdir -p "$MLK_CLUSTER_LOGS_OUT" && cp -r "$LOG_DIR/." "$MLK_CLUSTER_LOGS_OUT/"
+  log "component logs copied to $MLK_CLUSTER_LOGS_OUT"
+fi
 if [ -d "$STATE_DIR" ]; then
   rm -rf "$STATE_DIR"
   log "removed $STATE_DIR"

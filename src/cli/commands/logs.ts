@@ -1,0 +1,172 @@
+import type { Command } from 'commander';
+import { InterruptedError, MlkError } from '../../core/errors.js';
+import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
+import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../../core/logs.js';
+import type { KubeClient } from '../../kube/client.js';
+import { LogsEngine, type EngineResult } from '../../logs/follow.js';
+import { LineSink } from '../../logs/sink.js';
+import { makeStyle } from '../../ui/style.js';
+import { addConnectionOptions, addOutputOption } from '../options.js';
+import { Session, type Deps } from '../session.js';
+
+interface LogsFlags {
+  follow?: boolean;
+  since?: string;
+  tail?: string;
+  timestamps?: boolean;
+  container?: string;
+  allContainers?: boolean;
+  previous?: boolean;
+  grep?: string;
+  maxLogRequests?: string;
+  selector?: string;
+  output?: string;
+}
+
+export function registerLogs(program: Command, deps: Deps): void {
+  const cmd = program
+    .command('logs')
+    .description('print (and with -f follow) the logs of every pod of a model server, app or training job')
+    .argument('[name]', 'an mlk workload NAME, or deployment/NAME, statefulset/NAME, job/NAME')
+    .option('-l, --selector <selector>', 'the pods with these labels instead of NAME, e.g. app=web')
+    .option('-f, --follow', 'keep following: new pods (scale-up, rollout, job retry) and restarted containers are picked up; a training job ends it')
+    .option('--since <duration>', 'only lines newer than this, e.g. 10m, 1h')
+    .option('--tail <lines>', 'the last N lines of each container (-1: all), for the pods there at the start')
+    .option('--timestamps', 'show the time of each line')
+    .option('-c, --container <name>', "this container of each pod (default: the pod's default container)")
+    .option('--all-containers', 'every container of each pod, init containers included')
+    .option('-p, --previous', 'the previous run of each restarted container (with -f: then follow the current run, and show the end of each crashed run)')
+    .option('--grep <regex>', 'only lines whose message matches this JavaScript regular expression')
+    .option('--max-log-requests <n>', `at most this many log streams at once (default: ${DEFAULT_MAX_LOG_REQUESTS}); with -f more is an error`);
+  addOutputOption(cmd, [...LOG_OUTPUTS]);
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+Each line starts with [pod], or [pod/container] when a pod shows more than one container; the
+prefix has a stable colour per pod on a terminal. -o json prints one object per line:
+{"pod","container","time","message"}. A stream that breaks is resumed where it stopped.
+
+Exit codes: 0 ok (with -f on a training job: the job succeeded), 1 failure (the job failed,
+no such workload, more streams than --max-log-requests), 2 usage error, 130 Ctrl-C.
+
+Examples:
+  mlk logs tf-model-server -f
+  mlk logs bert-finetune -f --since 10m          # ends when the training job ends, with its outcome
+  mlk logs web-app --tail 20 --grep 'ERROR|WARN'
+  mlk logs job/nightly-eval --all-containers -o json
+  mlk logs -l app=legacy-api -f --max-log-requests 100`);
+  cmd.action(async (name: string | undefined, flags: LogsFlags, command: Command) => {
+    const globals = command.optsWithGlobals();
+    const session = new Session(deps, globals);
+    // flags are checked before any cluster contact; the context's namespace is read afterwards
+    const options = validateLogsOptions({ ...flags, target: name, namespace: session.settings.namespace ?? 'default' });
+    if (session.settings.namespace === undefined) options.namespace = await session.namespace();
+    const color = globals.color !== false && !deps.env.NO_COLOR && deps.io.stdoutIsTTY;
+    await runLogs(session, options, { color });
+  });
+}
+
+export interface ResolvedTarget {
+  selector: string;
+  /** The Job whose end ends following (a training job, or job/NAME). */
+  job?: string;
+  /** How the target reads in messages: "tf-model-server", "deployment/web", "pods with app=web". */
+  label: string;
+}
+
+async function mlkWorkloadNames(kube: KubeClient, namespace: string): Promise<string[]> {
+  const selector = { labelSelector: `${MANAGED_BY}=${MLK}` };
+  const lists = await Promise.all([
+    kube.list('apps/v1', 'Deployment', namespace, selector),
+    kube.list('apps/v1', 'StatefulSet', namespace, selector),
+    kube.list('batch/v1', 'Job', namespace, selector),
+    kube.list('v1', 'Pod', namespace, selector),
+  ]);
+  const names = new Set(lists.flat().map((o) => o.metadata.labels?.[INSTANCE] ?? o.metadata.name));
+  return [...names].sort();
+}
+
+async function notFound(kube: KubeClient, what: string, namespace: string): Promise<never> {
+  const names = await mlkWorkloadNames(kube, namespace);
+  throw new MlkError(
+    `${what} in namespace ${namespace}`,
+    names.length ? `mlk workloads there: ${names.join(', ')}` : `mlk manages nothing in namespace ${namespace} (another namespace? use -n)`,
+  );
+}
+
+/** Which pods to read, and whether a Job's end ends following. */
+export async function resolveTarget(kube: KubeClient, target: LogsTarget, namespace: string): Promise<ResolvedTarget> {
+  switch (target.kind) {
+    case 'selector':
+      return { selector: target.selector, label: `pods with ${target.selector}` };
+    case 'Deployment':
+    case 'StatefulSet': {
+      const obj = await kube.get({ apiVersion: 'apps/v1', kind: target.kind, name: target.name, namespace });
+      if (!obj) return notFound(kube, `no ${target.kind.toLowerCase()} named ${target.name}`, namespace);
+      const selector = labelSelectorString(obj.spec?.selector);
+      if (!selector) throw new MlkError(`${target.kind.toLowerCase()}/${target.name} has no pod selector`);
+      return { selector, label: `${target.kind.toLowerCase()}/${target.name}` };
+    }
+    case 'Job': {
+      const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace });
+      if (!job) return notFound(kube, `no job named ${target.name}`, namespace);
+      return { selector: labelSelectorString(job.spec?.selector) ?? `batch.kubernetes.io/job-name=${target.name}`, job: target.name, label: `job/${target.name}` };
+    }
+    case 'mlk': {
+      const selector = mlkPodSelector(target.name);
+      const [job, pods] = await Promise.all([
+        kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace }),
+        kube.list('v1', 'Pod', namespace, { labelSelector: selector }),
+      ]);
+      const trainingOwner = pods
+        .filter((p) => p.metadata.labels?.[COMPONENT] === 'training')
+        .flatMap((p) => p.metadata.ownerReferences ?? [])
+        .find((r) => r.kind === 'Job')?.name;
+      const jobName = job && job.metadata.labels?.[INSTANCE] === target.name ? target.name : trainingOwner;
+      if (!pods.length && !jobName) {
+        const names = await mlkWorkloadNames(kube, namespace);
+        if (!names.includes(target.name)) await notFound(kube, `mlk manages no workload named ${target.name}`, namespace);
+      }
+      return { selector, job: jobName, label: target.name };
+    }
+  }
+}
+
+/** Reads the logs; the only step with side effects. Exported so tests can drive it without commander. */
+export async function runLogs(session: Session, o: LogsOptions, run: { color: boolean; pollMs?: number; graceMs?: number }): Promise<EngineResult> {
+  const kube = await session.kube();
+  const ns = o.namespace;
+  const target = await resolveTarget(kube, o.target, ns);
+  const style = makeStyle(run.color);
+  const sink = new LineSink(session.io.stdout);
+  const engine = new LogsEngine(o, {
+    listPods: async () => kube.list('v1', 'Pod', ns, { labelSelector: target.selector }),
+    getPod: (name) => kube.get({ apiVersion: 'v1', kind: 'Pod', name, namespace: ns }),
+    getJob: target.job && o.follow ? () => kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.job!, namespace: ns }) : undefined,
+    open: (pod, options, signal) => kube.streamLog(ns, pod, options, signal),
+    sink,
+    signal: session.signal,
+    sleep: session.sleep,
+    warn: (text) => session.warn(text),
+    info: (text) => session.info(text),
+    paint: run.color ? (pod) => style[podColour(pod)] : undefined,
+    pollMs: run.pollMs,
+    graceMs: run.graceMs,
+    waitingFor: `Waiting for pods of ${target.label} in namespace ${ns} (Ctrl-C to stop)`,
+  });
+  const result = await engine.run();
+  if (result.stop === 'interrupted') throw new InterruptedError('');
+  if (result.stop === 'closed') return result;
+  if (result.job) {
+    if (result.job.outcome === 'failed') throw new MlkError(`job ${target.job} failed${result.job.reason ? `: ${result.job.reason}` : ''}`, `its pods: kubectl get pods -n ${ns} -l ${target.selector}`);
+    session.info(`job ${target.job} succeeded`);
+    return result;
+  }
+  if (!o.follow && result.streams === 0) {
+    const pods = await kube.list('v1', 'Pod', ns, { labelSelector: target.selector });
+    if (o.target.kind === 'selector' && !pods.length) session.info(`No pods match ${target.selector} in namespace ${ns}.`);
+    else if (!pods.length) throw new MlkError(`${target.label} has no pods in namespace ${ns}`, 'nothing to show; with -f mlk waits for pods to appear');
+    else if (!o.previous) session.info(`None of the ${pods.length} pods of ${target.label} has started a container yet; with -f mlk waits for them.`);
+  }
+  return result;
+}
+

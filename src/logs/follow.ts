@@ -1,0 +1,286 @@
+import { MlkError } from '../core/errors.js';
+import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogOutput, type PodView, type ResumePoint } from '../core/logs.js';
+import type { LogOptions } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
+import type { LineSink } from './sink.js';
+import { tailContainer, type TailRequest } from './tail.js';
+
+export interface EngineOptions {
+  follow: boolean;
+  sinceSeconds?: number;
+  tail?: number;
+  timestamps: boolean;
+  container?: string;
+  allContainers: boolean;
+  previous: boolean;
+  grep?: RegExp;
+  maxLogRequests: number;
+  output: LogOutput;
+}
+
+export interface EngineDeps {
+  listPods: () => Promise<KubeObject[]>;
+  getPod: (name: string) => Promise<KubeObject | undefined>;
+  /** The training Job whose completion ends following (and sets the exit code), if there is one. */
+  getJob?: () => Promise<KubeObject | undefined>;
+  open: (pod: string, options: LogOptions & { follow?: boolean }, signal: AbortSignal) => Promise<NodeJS.ReadableStream>;
+  sink: LineSink;
+  signal?: AbortSignal;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  warn: (text: string) => void;
+  info: (text: string) => void;
+  /** A colour for a pod's prefix (identity without a terminal). */
+  paint?: (pod: string) => ((text: string) => string) | undefined;
+  /** How often the pod list is read while following (default 2s). */
+  pollMs?: number;
+  /** How long streams may take to finish on their own once a Job has ended (default 5s). */
+  graceMs?: number;
+  /** Waiting message when no pod is there yet. */
+  waitingFor?: string;
+}
+
+export interface EngineResult {
+  /** How it stopped: all logs read, Ctrl-C, stdout closed, or the followed Job ended. */
+  stop: 'done' | 'interrupted' | 'closed' | 'job';
+  job?: { outcome: JobOutcome; reason?: string };
+  streams: number;
+  lines: number;
+  resumed: number;
+}
+
+interface Run {
+  pod: string;
+  uid: string;
+  container: string;
+  restartCount: number;
+  controller: AbortController;
+  done: Promise<void>;
+  active: boolean;
+  resume: ResumePoint;
+}
+
+/**
+ * Reads the logs of every pod a selector finds, all at once, and (with follow) keeps looking for
+ * pods that appear, containers that restart and pods that go away.
+ */
+export class LogsEngine {
+  private readonly stopper = new AbortController();
+  private readonly runs = new Map<string, Run>();
+  private readonly warned = new Set<string>();
+  private readonly result: EngineResult = { stop: 'done', streams: 0, lines: 0, resumed: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly o: EngineOptions,
+    private readonly deps: EngineDeps,
+  ) {}
+
+  private get active(): number {
+    let n = 0;
+    for (const run of this.runs.values()) if (run.active) n += 1;
+    return n;
+  }
+
+  async run(): Promise<EngineResult> {
+    const outer = this.deps.signal;
+    const onAbort = () => this.stopper.abort();
+    if (outer?.aborted) this.stopper.abort();
+    outer?.addEventListener('abort', onAbort, { once: true });
+    this.deps.sink.onClose(() => {
+      this.closed = true;
+      this.stopper.abort();
+    });
+    try {
+      if (this.o.follow) await this.followLoop();
+      else await this.readOnce();
+    } finally {
+      outer?.removeEventListener('abort', onAbort);
+      this.stopper.abort();
+      await Promise.all([...this.runs.values()].map((r) => r.done));
+    }
+    if (outer?.aborted) this.result.stop = 'interrupted';
+    else if (this.closed) this.result.stop = 'closed';
+    return this.result;
+  }
+
+  private views(pods: KubeObject[]): PodView[] {
+    const views = pods.map((p) => podView(p, this.o));
+    for (const v of views) {
+      if (v.missing && !this.warned.has(`missing/${v.uid}`)) {
+        this.warned.add(`missing/${v.uid}`);
+        const pod = pods.find((p) => p.metadata.name === v.name);
+        const names = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])].map((c: { name: string }) => c.name);
+        this.deps.warn(`pod ${v.name} has no container ${v.missing} (its containers: ${names.join(', ')})`);
+      }
+    }
+    return views;
+  }
+
+  /** Without --follow: every readable container once, at most --max-log-requests at a time. */
+  private async readOnce(): Promise<void> {
+    const targets: { view: PodView; c: ContainerView }[] = [];
+    for (const view of this.views(await this.deps.listPods())) {
+      for (const c of view.containers) {
+        if (!c.readable) continue;
+        if (this.o.previous && c.restartCount === 0) {
+          this.deps.info(`${view.name}${view.containers.length > 1 ? `/${c.name}` : ''} has not restarted: no previous logs`);
+          continue;
+        }
+        targets.push({ view, c });
+      }
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < targets.length && !this.stopper.signal.aborted) {
+        const { view, c } = targets[next++]!;
+        const run = this.track(view, c);
+        await this.tail(run, view, { sinceSeconds: this.o.sinceSeconds, tailLines: this.o.tail, previous: this.o.previous }, false);
+        run.active = false;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.maxLogRequests, targets.length) }, worker));
+  }
+
+  private track(view: PodView, c: ContainerView): Run {
+    const run: Run = {
+      pod: view.name,
+      uid: view.uid,
+      container: c.name,
+      restartCount: c.restartCount,
+      controller: new AbortController(),
+      done: Promise.resolve(),
+      active: true,
+      resume: newResumePoint(),
+    };
+    const stop = () => run.controller.abort();
+    this.stopper.signal.addEventListener('abort', stop, { once: true });
+    this.runs.set(`${view.uid}/${c.name}`, run);
+    this.result.streams += 1;
+    return run;
+  }
+
+  private async tail(run: Run, view: PodView, first: TailRequest['first'], follow: boolean, resume = run.resume): Promise<void> {
+    const paint = this.deps.paint?.(run.pod);
+    const r = await tailContainer(
+      { source: { pod: run.pod, container: run.container, showContainer: view.containers.length > 1, paint }, follow, first, resume },
+      {
+        open: (options, signal) => this.deps.open(run.pod, options, signal),
+        write: (text) => this.deps.sink.write(text),
+        output: this.o.output,
+        timestamps: this.o.timestamps,
+        grep: this.o.grep,
+        signal: run.controller.signal,
+        sleep: this.deps.sleep,
+        warn: this.deps.warn,
+        stillRunning: follow ? () => this.stillRunning(run) : undefined,
+      },
+    );
+    this.result.lines += r.lines;
+    this.result.resumed += r.resumed;
+  }
+
+  /** After a follow stream ended: is the same run of that container still going? */
+  private async stillRunning(run: Run): Promise<boolean> {
+    if (run.controller.signal.aborted) return false;
+    try {
+      const pod = await this.deps.getPod(run.pod);
+      if (!pod || (pod.metadata.uid ?? pod.metadata.name) !== run.uid) return false;
+      const c = podView(pod, { container: run.container }).containers[0];
+      return c?.state === 'running' && c.restartCount === run.restartCount;
+    } catch {
+      return true;
+    }
+  }
+
+  /** Starts following a container run; a pod seen at the start gets --since/--tail, later ones their whole log. */
+  private start(view: PodView, c: ContainerView, how: 'initial' | 'new' | 'restart', before?: Run): void {
+    const run = this.track(view, c);
+    const since = how === 'restart' ? {} : { sinceSeconds: this.o.sinceSeconds };
+    const first = how === 'initial' ? { ...since, tailLines: this.o.tail } : since;
+    run.done = (async () => {
+      if (this.o.previous && how === 'restart' && before) {
+        // the end of the run that just crashed, from where its stream stopped
+        await this.tail(run, view, { previous: true }, false, before.resume);
+      } else if (this.o.previous && how === 'initial' && c.restartCount > 0) {
+        await this.tail(run, view, { ...first, previous: true }, false, newResumePoint());
+      }
+      await this.tail(run, view, first, true);
+    })().finally(() => {
+      run.active = false;
+    });
+  }
+
+  private async followLoop(): Promise<void> {
+    const poll = this.deps.pollMs ?? 2000;
+    let initial = true;
+    while (!this.stopper.signal.aborted) {
+      let pods: KubeObject[];
+      try {
+        pods = await this.deps.listPods();
+      } catch (error) {
+        if (initial) throw error;
+        if (!this.warned.has('list')) this.deps.warn(`cannot list pods (will keep trying): ${(error as Error).message}`);
+        this.warned.add('list');
+        await this.deps.sleep(poll, this.stopper.signal);
+        continue;
+      }
+      this.warned.delete('list');
+      const views = this.views(pods);
+      if (initial) {
+        const needed = views.reduce((n, v) => n + v.containers.length, 0);
+        if (needed > this.o.maxLogRequests) {
+          throw new MlkError(tooManyStreamsMessage(needed, this.o.maxLogRequests), `use --max-log-requests ${needed} (or more) to follow them all, or narrow with -l/--selector or -c/--container`);
+        }
+        if (!views.length && this.deps.waitingFor) this.deps.info(this.deps.waitingFor);
+      }
+      const seen = new Set<string>();
+      for (const view of views) {
+        for (const c of view.containers) {
+          const key = `${view.uid}/${c.name}`;
+          seen.add(key);
+          if (!c.readable) continue;
+          const run = this.runs.get(key);
+          if (run && c.restartCount <= run.restartCount) continue;
+          if (run?.active) {
+            // a new run of the container: the old stream has nothing more to say
+            run.controller.abort();
+            await run.done;
+          }
+          if (this.active >= this.o.maxLogRequests) {
+            if (!this.warned.has(`cap/${key}`)) {
+              this.warned.add(`cap/${key}`);
+              this.deps.warn(`not following ${view.name}/${c.name} yet: already following ${this.active} log streams (raise --max-log-requests to follow more)`);
+            }
+            continue;
+          }
+          this.start(view, c, run ? 'restart' : initial ? 'initial' : 'new', run);
+        }
+      }
+      for (const [key, run] of this.runs) {
+        if (!seen.has(key) && run.active) run.controller.abort(); // the pod went away: end quietly
+      }
+      initial = false;
+      if (this.deps.getJob) {
+        const job = await this.deps.getJob().catch(() => undefined);
+        const outcome = job ? jobOutcome(job) : undefined;
+        if (outcome && outcome.outcome !== 'running') {
+          this.result.stop = 'job';
+          this.result.job = outcome;
+          await this.settle();
+          return;
+        }
+      }
+      await this.deps.sleep(poll, this.stopper.signal);
+    }
+  }
+
+  /** Once the Job ended: let streams finish on their own for a moment, then close the rest. */
+  private async settle(): Promise<void> {
+    const all = Promise.all([...this.runs.values()].map((r) => r.done));
+    const grace = new AbortController();
+    await Promise.race([all, this.deps.sleep(this.deps.graceMs ?? 5000, grace.signal)]);
+    grace.abort();
+    this.stopper.abort();
+    await all;
+  }
+}
