@@ -4,6 +4,15 @@ import { addConnectionOptions } from './options.js';
 import type { Deps } from './session.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerExpose } from './commands/expose.js';
+import { registerScale } from './commands/scale.js';
+import { registerAutoscale } from './commands/autoscale.js';
+import { registerStatus } from './commands/status.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerHistory } from './commands/history.js';
+import { registerDelete } from './commands/delete.js';
+import { registerExec } from './commands/exec.js';
+import { registerPortForward } from './commands/port-forward.js';
+import { registerTop } from './commands/top.js';
 import { registerLogs } from './commands/logs.js';
 
 function version(): string {
@@ -28,6 +37,15 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
 Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > defaults.`);
   registerDeploy(program, deps);
   registerExpose(program, deps);
+  registerScale(program, deps);
+  registerAutoscale(program, deps);
+  registerStatus(program, deps);
+  registerRollback(program, deps);
+  registerHistory(program, deps);
+  registerDelete(program, deps);
+  registerExec(program, deps);
+  registerPortForward(program, deps);
+  registerTop(program, deps);
   registerLogs(program, deps);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;

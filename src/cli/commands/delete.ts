@@ -1,0 +1,120 @@
+import type { Command } from 'commander';
+import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
+import { formatDuration } from '../../core/duration.js';
+import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../../core/delete.js';
+import { instanceSelector, MANAGED_KINDS, unknownName } from '../../core/target.js';
+import type { KubeObject } from '../../kube/types.js';
+import { addConnectionOptions } from '../options.js';
+import { Session, type Deps } from '../session.js';
+import { addWaitOptions } from './scale.js';
+
+interface DeleteFlags {
+  deleteData?: boolean;
+  dryRun?: boolean;
+  wait?: boolean;
+}
+
+export function registerDelete(program: Command, deps: Deps): void {
+  const cmd = program
+    .command('delete')
+    .description('remove everything mlk made for NAME (found by its labels); PersistentVolumeClaims stay unless --delete-data')
+    .argument('[name]', 'the mlk NAME')
+    .option('--delete-data', "also delete NAME's PersistentVolumeClaims (and with them, usually, the data)")
+    .option('--dry-run', 'list what would be deleted, delete nothing');
+  addWaitOptions(cmd, 'until everything is gone');
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+mlk finds the objects by their labels (app.kubernetes.io/instance=NAME, app.kubernetes.io/managed-by=mlk):
+autoscalers, CronJobs, Jobs, Deployments, StatefulSets, Services, ConfigMaps, Secrets and, with
+--delete-data, PersistentVolumeClaims. Workloads are deleted in the foreground, so their pods go too,
+and mlk waits until everything is gone so the same NAME can be deployed again at once.
+On a terminal it lists what will go and asks; without one it needs --yes (exit 2 otherwise).
+
+Examples:
+  mlk delete tf-model-server
+  mlk delete tf-model-server --yes --delete-data
+  mlk delete web-app --dry-run`);
+  cmd.action(async (name: string | undefined, flags: DeleteFlags, command: Command) => {
+    const session = new Session(deps, command.optsWithGlobals());
+    const namespace = session.settings.namespace ?? (await session.namespace());
+    const options = validateDeleteOptions({ name, namespace, deleteData: flags.deleteData });
+    await runDelete(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
+  });
+}
+
+export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
+  const kube = await session.kube();
+  const found: KubeObject[] = [];
+  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: instanceSelector(o.name) })));
+  return found;
+}
+
+function describePlan(plan: DeletePlan): string[] {
+  return [
+    ...plan.remove.map((s) => `  ${nameOf(s.object)}`),
+    ...plan.keep.map((k) => `  ${nameOf(k)} (kept: data; add --delete-data to delete it)`),
+  ];
+}
+
+export async function runDelete(session: Session, o: DeleteOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
+  const prompter = session.prompter();
+  if (!run.dryRun && !session.flags.yes && !prompter) {
+    throw new UsageError(`--yes is required to delete without a terminal to confirm on; nothing was deleted (list what would go with --dry-run)`);
+  }
+  const kube = await session.kube();
+  const plan = planDelete(o, await findManaged(session, o));
+  if (plan.remove.length === 0 && plan.keep.length === 0) throw await unknownName(kube, o.namespace, `mlk has nothing named ${o.name}`);
+  if (run.dryRun) {
+    session.out(`Would delete from namespace ${o.namespace}:\n${describePlan(plan).join('\n')}`);
+    return;
+  }
+  if (plan.remove.length === 0) {
+    session.info(`Only data is left for ${o.name}:\n${describePlan(plan).join('\n')}`);
+    return;
+  }
+  if (prompter) {
+    session.io.stderr.write(`This deletes from namespace ${o.namespace}:\n${describePlan(plan).join('\n')}\n`);
+    const yes = await prompter.confirm(`Delete ${plan.remove.length} object${plan.remove.length === 1 ? '' : 's'} of ${o.name}?`, false);
+    if (!yes) {
+      session.info('Nothing was deleted.');
+      return;
+    }
+  }
+  for (const step of plan.remove) {
+    const { apiVersion, kind, metadata } = step.object;
+    const gone = !(await kube.delete({ apiVersion, kind, name: metadata.name, namespace: o.namespace }, { propagation: step.propagation }));
+    session.out(`${nameOf(step.object)} deleted${gone ? ' (it was already gone)' : ''}`);
+  }
+  for (const k of plan.keep) session.info(`Kept ${nameOf(k)}: it holds data. Delete it with: mlk delete ${o.name} --delete-data`);
+  if (!run.wait) return;
+  await waitUntilGone(session, o, plan.remove.map((s) => s.object), run.timeoutMs);
+}
+
+async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeObject[], timeoutMs: number): Promise<void> {
+  const kube = await session.kube();
+  const started = session.now();
+  const progress = await session.progress(`Waiting for ${objects.length} object${objects.length === 1 ? '' : 's'} and the pods of ${o.name} to be removed`);
+  let left: string[] = [];
+  for (;;) {
+    left = [];
+    for (const obj of objects) {
+      if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
+    }
+    const pods = await kube.list('v1', 'Pod', o.namespace, { labelSelector: instanceSelector(o.name) });
+    left.push(...pods.map((p) => `pod/${p.metadata.name}`));
+    if (left.length === 0) {
+      progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);
+      return;
+    }
+    if (session.signal?.aborted) {
+      progress.stop();
+      throw new InterruptedError(`Interrupted: the deletion goes on in the cluster; still there: ${left.join(', ')}`);
+    }
+    if (session.now() - started >= timeoutMs) {
+      progress.fail(`Not everything is gone yet`);
+      throw new MlkError(`still there after ${formatDuration(timeoutMs)}: ${left.join(', ')}`, `the deletion goes on in the cluster; check with: mlk status ${o.name} -n ${o.namespace}`);
+    }
+    progress.update(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${o.name} to be removed (${formatDuration(session.now() - started)})`);
+    await session.sleep(1000, session.signal);
+  }
+}

@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { MlkError } from '../../core/errors.js';
+import { revisionsOf, validateHistoryOptions, type HistoryOptions, type Revision } from '../../core/history.js';
+import { age } from '../../core/status.js';
+import { findWorkload, podSelector, shortName } from '../../core/target.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { KubeObject } from '../../kube/types.js';
+import { formatTable } from '../../ui/printer.js';
+import { stringify } from 'yaml';
+import { addConnectionOptions, addOutputOption } from '../options.js';
+import { Session, type Deps } from '../session.js';
+
+export function registerHistory(program: Command, deps: Deps): void {
+  const cmd = program
+    .command('history')
+    .description("list a Deployment's revisions with their images (what mlk rollback can go back to)")
+    .argument('[name]', 'an mlk NAME, or deployment/NAME');
+  addOutputOption(cmd, ['table', 'json', 'yaml']);
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+The current revision is marked with *. Kubernetes keeps the last 10 revisions (revisionHistoryLimit).
+
+Examples:
+  mlk history tf-model-server
+  mlk history deployment/legacy-api -o json`);
+  cmd.action(async (name: string | undefined, flags: { output?: string }, command: Command) => {
+    const session = new Session(deps, command.optsWithGlobals());
+    const namespace = session.settings.namespace ?? (await session.namespace());
+    const options = validateHistoryOptions({ target: name, namespace });
+    await runHistory(session, options, flags.output ?? 'table');
+  });
+}
+
+/** The Deployment a history or rollback is about, and its revisions (oldest first). */
+export async function deploymentRevisions(kube: KubeClient, o: HistoryOptions): Promise<{ deployment: KubeObject; revisions: Revision[] }> {
+  const deployment = await findWorkload(kube, o.namespace, o.target);
+  if (deployment.kind !== 'Deployment') {
+    throw new MlkError(`${shortName(deployment)} is a ${deployment.kind}: history and rollback work on Deployments`, 'a StatefulSet goes back by re-deploying its previous image');
+  }
+  const replicaSets = await kube.list('apps/v1', 'ReplicaSet', o.namespace, { labelSelector: podSelector(deployment) });
+  return { deployment, revisions: revisionsOf(deployment, replicaSets) };
+}
+
+export async function runHistory(session: Session, o: HistoryOptions, output: string): Promise<void> {
+  const kube = await session.kube();
+  const { deployment, revisions } = await deploymentRevisions(kube, o);
+  if (output === 'json' || output === 'yaml') {
+    const data = {
+      name: deployment.metadata.name,
+      namespace: o.namespace,
+      revisions: revisions.map((r) => ({ revision: r.revision, current: r.current, images: r.images, created: r.created, change: r.change, replicaSet: r.replicaSet, replicas: r.replicas })),
+    };
+    session.out(output === 'json' ? JSON.stringify(data, null, 2) : stringify(data));
+    return;
+  }
+  if (revisions.length === 0) {
+    session.info(`${shortName(deployment)} has no revisions yet.`);
+    return;
+  }
+  const now = session.now();
+  session.out(formatTable(
+    ['REVISION', 'IMAGE', 'CREATED', 'CHANGE'],
+    revisions.map((r) => [`${r.revision}${r.current ? ' *' : ''}`, r.images.join(','), r.created ? `${age(r.created, now)} ago` : '', r.change]),
+  ));
+}

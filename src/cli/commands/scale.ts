@@ -1,0 +1,125 @@
+import type { Command } from 'commander';
+import { InterruptedError, MlkError } from '../../core/errors.js';
+import { diagnosePod } from '../../core/diagnose.js';
+import { formatDuration } from '../../core/duration.js';
+import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../../core/scale.js';
+import { findWorkload, hpaTargets, podSelector, shortName } from '../../core/target.js';
+import { displayName, type KubeObject } from '../../kube/types.js';
+import { waitForRollout } from '../../kube/wait-rollout.js';
+import { formatObjects } from '../../ui/printer.js';
+import { addConnectionOptions, parseDryRun, type DryRun } from '../options.js';
+import { Session, type Deps } from '../session.js';
+
+interface ScaleFlags {
+  replicas?: string;
+  dryRun?: string | boolean;
+  wait?: boolean;
+  timeout?: string;
+}
+
+export function addWaitOptions(cmd: Command, what: string, defaultTimeout = '5m or MLK_TIMEOUT'): Command {
+  return cmd
+    .option('--timeout <duration>', `how long to wait ${what}, e.g. 90s, 5m (default: ${defaultTimeout})`)
+    .option('--no-wait', `return without waiting ${what}`);
+}
+
+export function registerScale(program: Command, deps: Deps): void {
+  const cmd = program
+    .command('scale')
+    .description('set the number of pods of a workload (through its scale subresource) and wait until they are ready')
+    .argument('[name]', 'an mlk NAME, or deployment/NAME or statefulset/NAME')
+    .option('--replicas <n>', 'the number of pods to run (0 stops every pod and keeps the workload)')
+    .option('--dry-run [mode]', 'client: print the Scale object, send nothing; server: let the API check it, change nothing');
+  addWaitOptions(cmd, 'for the pods to become ready');
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+If a HorizontalPodAutoscaler controls the workload, mlk scale changes nothing and exits 1:
+the autoscaler would undo the new count. Change its bounds with mlk autoscale NAME --min N --max M,
+or remove it with mlk autoscale NAME --off.
+
+Examples:
+  mlk scale tf-model-server --replicas 5
+  mlk scale web-app --replicas 0
+  mlk scale deployment/legacy-api --replicas 3 --timeout 2m`);
+  cmd.action(async (name: string | undefined, flags: ScaleFlags, command: Command) => {
+    const session = new Session(deps, command.optsWithGlobals());
+    const dryRun = parseDryRun(flags.dryRun);
+    const namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
+    const options = validateScaleOptions({ target: name, namespace, replicas: flags.replicas });
+    await runScale(session, options, { dryRun, wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
+  });
+}
+
+export async function runScale(session: Session, o: ScaleOptions, run: { dryRun: DryRun; wait: boolean; timeoutMs: number }): Promise<void> {
+  if (run.dryRun === 'client') {
+    session.out(formatObjects([planScale(o).preview], 'yaml'));
+    return;
+  }
+  const kube = await session.kube();
+  const workload = await findWorkload(kube, o.namespace, o.target);
+  const hpa = (await kube.list('autoscaling/v2', 'HorizontalPodAutoscaler', o.namespace)).find((h) => hpaTargets(h, workload));
+  if (hpa) {
+    const { message, hint } = hpaOverrideMessage(hpa, workload, o.replicas, o.target.kind ? shortName(workload) : o.target.name);
+    throw new MlkError(message, hint);
+  }
+  const plan = planScale(o, workload.kind);
+  plan.ref.name = workload.metadata.name;
+  const before: number = workload.spec?.replicas ?? 1;
+  const name = displayName({ apiVersion: workload.apiVersion, kind: workload.kind, name: workload.metadata.name });
+  await kube.patch(plan.ref, plan.body, { type: 'merge', subresource: 'scale', dryRun: run.dryRun === 'server' });
+  if (run.dryRun === 'server') {
+    session.out(`${name} scaled from ${before} to ${o.replicas} replicas (server dry run)`);
+    return;
+  }
+  session.out(before === o.replicas ? `${name} already has ${o.replicas} replicas` : `${name} scaled from ${before} to ${o.replicas} replicas`);
+  if (!run.wait) {
+    session.info(`Not waiting. Follow it with: kubectl rollout status ${shortName(workload)} -n ${o.namespace}`);
+    return;
+  }
+  await waitForWorkload(session, { ...workload, spec: { ...workload.spec, replicas: o.replicas } }, run.timeoutMs);
+}
+
+/** Waits for a Deployment (waitForRollout) or a StatefulSet to have all its pods ready, with progress. */
+export async function waitForWorkload(session: Session, workload: KubeObject, timeoutMs: number): Promise<void> {
+  const kube = await session.kube();
+  const label = shortName(workload);
+  const progress = await session.progress(`Waiting for ${label}`);
+  const started = session.now();
+  try {
+    const { ready, desired } =
+      workload.kind === 'Deployment'
+        ? await waitForRollout({ kube, progress, sleep: session.sleep, now: session.now, signal: session.signal }, workload, timeoutMs)
+        : await waitForStatefulSet(session, workload, timeoutMs, (text) => progress.update(text));
+    progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
+  } catch (error) {
+    if (error instanceof InterruptedError) progress.stop();
+    else progress.fail(`${label} is not ready`);
+    throw error;
+  }
+}
+
+async function waitForStatefulSet(session: Session, sts: KubeObject, timeoutMs: number, update: (text: string) => void): Promise<{ ready: number; desired: number }> {
+  const kube = await session.kube();
+  const { name, namespace } = sts.metadata;
+  const started = session.now();
+  const selector = podSelector(sts);
+  for (;;) {
+    if (session.signal?.aborted) throw new InterruptedError(`Interrupted: the change stays in place; follow it with: kubectl rollout status statefulset/${name} -n ${namespace}`);
+    const current = await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', name, namespace });
+    if (!current) throw new MlkError(`statefulset ${name} disappeared while waiting for it`);
+    const desired: number = current.spec?.replicas ?? 1;
+    const ready: number = current.status?.readyReplicas ?? 0;
+    const total: number = current.status?.replicas ?? 0;
+    const observed = (current.status?.observedGeneration ?? 0) >= (current.metadata.generation ?? 1);
+    if (observed && ready >= desired && total <= desired) return { ready: Math.min(ready, desired), desired };
+    update(`Waiting for statefulset/${name}: ${ready}/${desired} ready (${formatDuration(session.now() - started)})`);
+    for (const pod of await kube.list('v1', 'Pod', namespace, { labelSelector: selector })) {
+      const problem = diagnosePod(pod);
+      if (problem?.persistent) throw new MlkError(problem.message);
+    }
+    if (session.now() - started >= timeoutMs) {
+      throw new MlkError(`statefulset ${name} did not become ready within ${formatDuration(timeoutMs)}: ${ready}/${desired} pods ready`, `follow it with: kubectl rollout status statefulset/${name} -n ${namespace}`);
+    }
+    await session.sleep(1000, session.signal);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { MANAGED_BY, MLK } from '../../core/labels.js';
+import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../../core/status.js';
+import { instanceSelector, unknownName } from '../../core/target.js';
+import { validateName } from '../../core/validate.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { KubeObject } from '../../kube/types.js';
+import { formatTable } from '../../ui/printer.js';
+import { addConnectionOptions, addOutputOption } from '../options.js';
+import { Session, type Deps } from '../session.js';
+
+interface StatusFlags {
+  allNamespaces?: boolean;
+  output?: string;
+  watch?: boolean;
+}
+
+export const WATCH_INTERVAL_MS = 2000;
+
+export function registerStatus(program: Command, deps: Deps): void {
+  const cmd = program
+    .command('status')
+    .description('show what mlk manages: workloads, readiness, images, endpoints and autoscalers; for one NAME also its pods and warnings')
+    .argument('[name]', 'an mlk NAME (default: everything mlk manages in the namespace)')
+    .option('-A, --all-namespaces', 'every namespace')
+    .option('-w, --watch', `refresh every ${WATCH_INTERVAL_MS / 1000}s until Ctrl-C (in place on a terminal; otherwise a new table whenever something changes)`);
+  addOutputOption(cmd, ['table', 'json', 'yaml']);
+  addConnectionOptions(cmd);
+  cmd.addHelpText('after', `
+READY is ready/desired pods (succeeded/completions for a Job). HPA shows the autoscaler's
+min-max replicas, its current replicas and its metric targets, e.g. 1-10, now 3, cpu: 45%/70%.
+
+Examples:
+  mlk status
+  mlk status tf-model-server
+  mlk status -A -o json
+  mlk status tf-model-server --watch`);
+  cmd.action(async (name: string | undefined, flags: StatusFlags, command: Command) => {
+    const session = new Session(deps, command.optsWithGlobals());
+    if (name !== undefined) validateName(name, 'NAME');
+    const namespace = flags.allNamespaces ? undefined : session.settings.namespace ?? (await session.namespace());
+    await runStatus(session, { name, namespace, output: flags.output ?? 'table', watch: Boolean(flags.watch) });
+  });
+}
+
+export interface StatusRequest {
+  name?: string;
+  /** undefined: every namespace. */
+  namespace?: string;
+  output: string;
+  watch: boolean;
+}
+
+/** Reads what status needs from the cluster. */
+export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<WorkloadStatus[]> {
+  const { name, namespace } = request;
+  const selector = name ? instanceSelector(name) : `${MANAGED_BY}=${MLK}`;
+  const list = (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) => kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector });
+  const workloads: KubeObject[] = [];
+  for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
+  if (name && workloads.length === 0) throw await unknownName(kube, namespace!, `mlk has nothing named ${name}`);
+  const services = await list('v1', 'Service', selector);
+  const hpas = await list('autoscaling/v2', 'HorizontalPodAutoscaler');
+  if (!name) return buildStatus({ workloads, services, hpas }, now, false);
+  const [pods, events, replicaSets, jobs] = [
+    await list('v1', 'Pod', selector),
+    await list('v1', 'Event', undefined, 'type=Warning'),
+    await list('apps/v1', 'ReplicaSet', selector),
+    await list('batch/v1', 'Job', selector),
+  ];
+  return buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true);
+}
+
+/** The text of one status rendering. */
+export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): string {
+  if (request.output === 'json') return `${JSON.stringify({ namespace: request.namespace ?? null, items: rows }, null, 2)}\n`;
+  if (request.output === 'yaml') return stringify({ namespace: request.namespace ?? null, items: rows });
+  if (rows.length === 0) return `mlk manages nothing in ${request.namespace ? `namespace ${request.namespace}` : 'any namespace'}.\n`;
+  const { headers, cells } = statusTable(rows, request.namespace === undefined);
+  let text = formatTable(headers, cells);
+  if (request.name) {
+    for (const r of rows) {
+      if (!r.pods) continue;
+      text += `\nPods of ${r.kind.toLowerCase()}/${r.name}:\n`;
+      text += r.pods.length
+        ? formatTable(['NAME', 'STATUS', 'READY', 'RESTARTS', 'NODE', 'AGE'], r.pods.map((p) => [p.name, p.phase, p.ready, String(p.restarts), p.node || '-', p.age])).replace(/^(?=.)/gm, '  ')
+        : '  (none)\n';
+      for (const p of r.pods.filter((x) => x.problem)) text += `  ! ${p.problem}\n`;
+      if (r.hpa?.trouble) text += `  ! autoscaler ${r.hpa.name}: ${r.hpa.trouble}\n`;
+      if (r.events?.length) {
+        text += `Latest warnings:\n`;
+        for (const e of r.events) text += `  ${e.text}\n`;
+      }
+    }
+  }
+  return text;
+}
+
+/** What counts as a change for --watch without a terminal: everything but the ages. */
+function changeKey(rows: WorkloadStatus[]): string {
+  return JSON.stringify(rows, (key, value) => (key === 'age' ? undefined : value));
+}
+
+export async function runStatus(session: Session, request: StatusRequest): Promise<void> {
+  const kube = await session.kube();
+  if (!request.watch) {
+    session.out(renderStatus(await collectStatus(kube, request, session.now()), request));
+    return;
+  }
+  const inPlace = session.io.stdoutIsTTY && request.output === 'table';
+  let previousKey: string | undefined;
+  let previousLines = 0;
+  while (!session.signal?.aborted) {
+    const rows = await collectStatus(kube, request, session.now());
+    const text = renderStatus(rows, request);
+    if (inPlace) {
+      const footer = `\nEvery ${WATCH_INTERVAL_MS / 1000}s; Ctrl-C to stop.\n`;
+      const frame = text + footer;
+      session.io.stdout.write(`${previousLines ? `\u001b[${previousLines}F\u001b[J` : ''}${frame}`);
+      previousLines = frame.split('\n').length - 1;
+    } else {
+      const key = changeKey(rows);
+      if (key !== previousKey) session.io.stdout.write(`${previousKey === undefined ? '' : '\n'}${text}`);
+      previousKey = key;
+    }
+    await session.sleep(WATCH_INTERVAL_MS, session.signal);
+  }
+}
