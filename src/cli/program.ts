@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { packageVersion } from '../tools/package-root.js';
 import { addConnectionOptions } from './options.js';
 import type { Deps } from './session.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerExpose } from './commands/expose.js';
+import { registerChart } from './commands/chart.js';
+import { registerHelm } from './commands/helm.js';
+import { registerLogs } from './commands/logs.js';
+import { registerTrain } from './commands/train.js';
 import { registerScale } from './commands/scale.js';
 import { registerAutoscale } from './commands/autoscale.js';
 import { registerStatus } from './commands/status.js';
@@ -13,17 +17,11 @@ import { registerDelete } from './commands/delete.js';
 import { registerExec } from './commands/exec.js';
 import { registerPortForward } from './commands/port-forward.js';
 import { registerTop } from './commands/top.js';
-import { registerLogs } from './commands/logs.js';
-
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export function buildProgram(deps: Deps): Command {
   const program = new Command('mlk')
     .description('Put ML models and training jobs on Kubernetes without hand-writing YAML.')
-    .version(version(), '-V, --version', 'print the version')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: false, sortSubcommands: false })
     .exitOverride()
@@ -37,6 +35,10 @@ Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
 Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > defaults.`);
   registerDeploy(program, deps);
   registerExpose(program, deps);
+  registerChart(program, deps);
+  registerHelm(program, deps);
+  registerLogs(program, deps);
+  registerTrain(program, deps);
   registerScale(program, deps);
   registerAutoscale(program, deps);
   registerStatus(program, deps);
@@ -46,7 +48,6 @@ Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > 
   registerExec(program, deps);
   registerPortForward(program, deps);
   registerTop(program, deps);
-  registerLogs(program, deps);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

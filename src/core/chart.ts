@@ -272,6 +272,7 @@ export function buildChart(request: ChartRequest, templates: TemplateSource): Ch
   }
   const chart: Values = { apiVersion: 'v2', name: request.name, description: request.description, type: 'application', version: request.version ?? '0.1.0' };
   if (request.appVersion) chart.appVersion = request.appVersion;
+  chart.annotations = { 'mlk.dev/generated-by': generator };
   files['Chart.yaml'] = stringify(chart);
   files['values.yaml'] =
     `# Values of the ${request.name} chart, written by ${generator} from the flags it was given.\n` +

@@ -4,6 +4,7 @@ import type { Deps } from '../../src/cli/session.js';
 import { FakeKubeClient } from '../../src/kube/fake.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { Choice, Prompter } from '../../src/ui/prompter.js';
+import type { ProcessRunner } from '../../src/tools/runner.js';
 
 export interface RunResult {
   code: number;
@@ -42,6 +43,8 @@ export interface HarnessOptions {
   env?: Record<string, string>;
   cwd?: string;
   signal?: AbortSignal;
+  /** kubectl/helm: e.g. a StubRunner, which fails the test on a command it was not told about. */
+  runner?: ProcessRunner;
 }
 
 /** Runs a whole mlk command line through the real program with fakes at every boundary. */
@@ -71,6 +74,7 @@ export async function run(argv: string[], options: HarnessOptions = {}): Promise
     sleep: async (ms) => void (clock += ms),
     now: () => clock,
     signal: options.signal,
+    ...(options.runner ? { runner: options.runner } : {}),
   };
   const code = await runMlk(argv, deps);
   return { code, stdout: out, stderr: err, connected };
@@ -84,4 +88,39 @@ export function readyCluster(): FakeKubeClient {
       d.status = { observedGeneration: d.metadata.generation, replicas: n, updatedReplicas: n, readyReplicas: n, availableReplicas: n };
     });
   });
+}
+
+export interface StubReply {
+  exitCode?: number;
+  stdout?: string;
+  stderr?: string;
+  notFound?: boolean;
+}
+
+/**
+ * A process runner for command tests: each stub matches an argv by the start of its words, and a
+ * command no stub matches fails the test (the error is recorded and thrown).
+ */
+export class StubRunner implements ProcessRunner {
+  readonly calls: { file: string; args: string[]; env?: Record<string, string> }[] = [];
+  readonly unexpected: string[] = [];
+  private readonly stubs: { prefix: string[]; reply: StubReply | ((args: string[]) => StubReply) }[] = [];
+
+  /** Replies to commands whose argv starts with these words (first matching stub wins). */
+  on(prefix: string[], reply: StubReply | ((args: string[]) => StubReply) = {}): this {
+    this.stubs.push({ prefix, reply });
+    return this;
+  }
+
+  async run(file: string, args: string[], options: { env?: Record<string, string> } = {}) {
+    this.calls.push({ file, args, env: options.env });
+    const stub = this.stubs.find((s) => s.prefix.every((w, i) => args[i] === w));
+    if (!stub) {
+      const line = `${file} ${args.join(' ')}`;
+      this.unexpected.push(line);
+      throw new Error(`test: unexpected command: ${line}`);
+    }
+    const reply = typeof stub.reply === 'function' ? stub.reply(args) : stub.reply;
+    return { exitCode: reply.exitCode ?? (reply.notFound ? 127 : 0), stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', notFound: reply.notFound };
+  }
 }

@@ -10,8 +10,9 @@ import { commandLine } from '../command-line.js';
 import { addApplyOptions, addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
 import { Session, type Deps } from '../session.js';
 import { endpointLines } from './endpoints.js';
+import { addHelmDeployOptions, runHelmDeploy } from './helm.js';
 
-interface DeployFlags {
+export interface DeployFlags {
   image?: string;
   server?: string;
   model?: string;
@@ -38,6 +39,8 @@ interface DeployFlags {
   dryRun?: string | boolean;
   wait?: boolean;
   forceConflicts?: boolean;
+  helm?: boolean;
+  release?: string;
 }
 
 function addWorkloadOptions(cmd: Command): Command {
@@ -68,6 +71,7 @@ export function registerDeploy(program: Command, deps: Deps): void {
     .option('--expose <type>', `also create a Service: ${SERVICE_TYPES.join('|')}`);
   addWorkloadOptions(app);
   addApplyOptions(app);
+  addHelmDeployOptions(app);
   addOutputOption(app, ['yaml', 'json']);
   addConnectionOptions(app);
   app.addHelpText('after', `
@@ -97,6 +101,7 @@ Examples:
     .option('--expose <type>', `Service type: ${SERVICE_TYPES.join('|')} (default ClusterIP)`);
   addWorkloadOptions(model);
   addApplyOptions(model);
+  addHelmDeployOptions(model);
   addOutputOption(model, ['yaml', 'json']);
   addConnectionOptions(model);
   model.addHelpText('after', `
@@ -210,7 +215,15 @@ export function equivalentCommand(input: DeployInput): string {
   return commandLine(words);
 }
 
-async function deployCommand(session: Session, kind: 'app' | 'model', name: string | undefined, args: string[], flags: DeployFlags): Promise<void> {
+/** `sink` gets the plan: runDeploy here, a chart writer for `mlk chart`. */
+export async function deployCommand(
+  session: Session,
+  kind: 'app' | 'model',
+  name: string | undefined,
+  args: string[],
+  flags: DeployFlags,
+  sink: (session: Session, plan: DeployPlan, run: RunDeployOptions) => Promise<void> = runDeploy,
+): Promise<void> {
   const dryRun = parseDryRun(flags.dryRun);
   // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
   const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
@@ -250,7 +263,8 @@ async function deployCommand(session: Session, kind: 'app' | 'model', name: stri
   if (known === undefined) options.namespace = input.namespace = await session.namespace();
   if (asked.length) session.info(`Equivalent command: ${equivalentCommand(input)}`);
   const plan = planDeploy(options, session.templates);
-  await runDeploy(session, plan, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs });
+  const helm = flags.helm || flags.release !== undefined ? { release: flags.release ?? options.name } : undefined;
+  await sink(session, plan, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs, helm });
 }
 
 export interface RunDeployOptions {
@@ -259,6 +273,8 @@ export interface RunDeployOptions {
   wait: boolean;
   force: boolean;
   timeoutMs: number;
+  /** Install as this Helm release instead of applying (mlk deploy --helm). */
+  helm?: { release: string };
 }
 
 /** The only step with side effects: check the claim, apply, wait, report. */
@@ -267,6 +283,7 @@ export async function runDeploy(session: Session, plan: DeployPlan, run: RunDepl
     session.out(formatObjects(plan.objects, run.output === 'json' ? 'json' : 'yaml'));
     return;
   }
+  if (run.helm) return runHelmDeploy(session, plan, { ...run, helm: run.helm });
   const kube = await session.kube();
   let objects = plan.objects;
   if (plan.claim) {

@@ -1,0 +1,197 @@
+import { Option, type Command } from 'commander';
+import { deployChart } from '../../core/chart-deploy.js';
+import type { DeployPlan } from '../../core/deploy.js';
+import { MlkError } from '../../core/errors.js';
+import { formatDuration } from '../../core/duration.js';
+import { displayName, type KubeObject } from '../../kube/types.js';
+import {
+  connectionArgs,
+  helmDuration,
+  helmMajorVersion,
+  helmReason,
+  helmMissing,
+  parseRelease,
+  releaseOf,
+  releaseStatus,
+  runHelm,
+  upgradeArgs,
+  validateReleaseName,
+  withTempChart,
+  type HelmContext,
+} from '../../tools/helm.js';
+import { formatObjects } from '../../ui/printer.js';
+import { commandLine } from '../command-line.js';
+import { addConnectionOptions, collect } from '../options.js';
+import { Session, type Deps } from '../session.js';
+import type { RunDeployOptions } from './deploy.js';
+import { endpointLines } from './endpoints.js';
+
+/** helm with mlk's kubeconfig, context and environment. */
+export function helmContext(session: Session): HelmContext {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(session.deps.env)) if (v !== undefined && (k === 'KUBECONFIG' || k.startsWith('HELM_'))) env[k] = v;
+  return { runner: session.runner(), binary: session.helmBinary(), kubeconfig: session.settings.kubeconfig, context: session.settings.context, env };
+}
+
+/** The printed form of a helm command: `helm` even when MLK_HELM names a path. */
+function shown(args: string[]): string {
+  return commandLine(['helm', ...args]);
+}
+
+/** --helm and --release for `mlk deploy app|model`. */
+export function addHelmDeployOptions(cmd: Command): Command {
+  return cmd
+    .option('--helm', 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply')
+    .addOption(new Option('--release <name>', 'Helm release name (default: NAME); implies --helm').argParser((v: string) => validateReleaseName(v)));
+}
+
+/**
+ * `mlk deploy ... --helm`: the same objects as a chart in a temporary folder, installed or upgraded with
+ * `helm upgrade --install --wait --rollback-on-failure` (helm 4; `--atomic` on helm 3).
+ */
+export async function runHelmDeploy(session: Session, plan: DeployPlan, run: RunDeployOptions & { helm: { release: string } }): Promise<void> {
+  const o = plan.options;
+  const release = run.helm.release;
+  const ctx = helmContext(session);
+  const major = await helmMajorVersion(ctx);
+  const kube = await session.kube();
+  let withoutClaim = false;
+  let objects = plan.objects;
+  if (plan.claim) {
+    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: o.namespace });
+    const owner = existing ? releaseOf(existing) : undefined;
+    if (existing && !(owner?.release === release && (owner.namespace ?? o.namespace) === o.namespace)) {
+      withoutClaim = true;
+      objects = objects.filter((x) => x !== plan.claim!.object);
+      if (plan.claim.object) session.info(`Using the existing claim ${plan.claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
+    } else if (!existing && !plan.claim.object) {
+      throw new MlkError(
+        `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${o.namespace}`,
+        'pass --pvc-size (e.g. --pvc-size 10Gi) to let mlk create it in the release, or create it first',
+      );
+    }
+  }
+  const previous = await releaseStatus(ctx, release, o.namespace);
+  const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk' });
+  const dryRun = run.dryRun === 'server' ? 'server' : undefined;
+  const wait = run.wait && !dryRun;
+  const result = await withTempChart(files, async (dir) => {
+    const args = upgradeArgs(ctx, { release, chart: dir, namespace: o.namespace, wait, timeoutMs: run.timeoutMs, dryRun, major });
+    session.info(`$ ${shown(args.map((a) => (a === dir ? `<chart of ${o.name}>` : a)))}`);
+    const verb = previous ? `Upgrading release ${release} (revision ${previous.revision + 1})` : `Installing release ${release}`;
+    const progress = await session.progress(`${verb}${wait ? ', waiting for it to be ready' : ''}`);
+    const started = session.now();
+    const r = await ctx.runner.run(ctx.binary, args, { env: ctx.env });
+    if (r.notFound) {
+      progress.fail(`helm was not found`);
+      throw helmMissing(ctx.binary);
+    }
+    if (r.exitCode !== 0) {
+      progress.fail(`release ${release} was not ${previous ? 'upgraded' : 'installed'}`);
+      const reason = helmReason(r.stderr, r.stdout);
+      const after = await releaseStatus(ctx, release, o.namespace).catch(() => undefined);
+      const rolledBack = previous && after && after.revision > previous.revision && /roll(ed)? ?back/i.test(r.stderr + (after.status ?? ''));
+      const hint = /invalid ownership metadata|exists and cannot be imported/.test(reason)
+        ? `these objects exist already outside release ${release} (deployed without --helm?): run mlk deploy without --helm, or delete them first (mlk delete ${o.name})`
+        : rolledBack
+          ? `helm rolled ${release} back to what was running before (revision ${after!.revision}); see helm history ${release} -n ${o.namespace}`
+          : `see helm history ${release} -n ${o.namespace} and helm status ${release} -n ${o.namespace}`;
+      throw new MlkError(`helm ${previous ? 'upgrade' : 'install'} of release ${release} failed: ${reason}`, hint);
+    }
+    const status = parseRelease(r.stdout);
+    const how = dryRun ? 'checked by the server (dry run)' : status.status;
+    progress.succeed(`release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(session.now() - started)})` : ''}`);
+    return status;
+  });
+  if (run.output === 'yaml' || run.output === 'json') {
+    session.out(formatObjects(objects, run.output));
+  } else {
+    for (const obj of objects) session.out(`${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`);
+  }
+  if (dryRun) return;
+  if (!wait) session.info(`Not waiting. Follow it with: helm status ${release} -n ${o.namespace}`);
+  session.info(`Helm manages it now: helm history ${release} -n ${o.namespace}; undo with helm rollback ${release} -n ${o.namespace}.`);
+  if (plan.service && run.output === undefined && wait) {
+    const live = (await kube.get({ apiVersion: 'v1', kind: 'Service', name: plan.service.metadata.name, namespace: o.namespace })) as KubeObject | undefined;
+    for (const line of endpointLines(live ?? plan.service)) session.info(line);
+  }
+  void result;
+}
+
+interface HelmInstallFlags {
+  repo?: string;
+  chartVersion?: string;
+  values: string[];
+  set: string[];
+  setString: string[];
+  createNamespace?: boolean;
+  wait?: boolean;
+  timeout?: string;
+  dryRun?: boolean;
+}
+
+export function registerHelm(program: Command, deps: Deps): void {
+  const helm = program
+    .command('helm')
+    .description("run helm with mlk's kubeconfig, context, namespace and progress (a thin wrapper: it prints the helm command)");
+  const install = helm
+    .command('install')
+    .description('install a chart as a release: a local folder or .tgz, repo/chart from `helm repo add`, or CHART with --repo URL')
+    .argument('<release>', 'release name')
+    .argument('<chart>', 'chart: ./folder, ./chart.tgz, repo/name, oci://..., or a name with --repo')
+    .option('--repo <url>', 'chart repository URL (instead of helm repo add)')
+    .option('--chart-version <version>', "chart version, helm's --version (default: the latest; --version is mlk's own)")
+    .option('-f, --values <file>', 'values file (repeatable; later files win)', collect, [])
+    .option('--set <key=value>', 'set a value (repeatable), as helm --set', collect, [])
+    .option('--set-string <key=value>', 'set a string value (repeatable), as helm --set-string', collect, [])
+    .option('--create-namespace', 'create the namespace when it does not exist')
+    .option('--timeout <duration>', 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)')
+    .option('--no-wait', 'return once the objects are sent, without waiting for them to be ready')
+    .option('--dry-run', 'render and check with the server, install nothing');
+  addConnectionOptions(install);
+  install.addHelpText('after', `
+Examples (the primer's helm repo add + helm install, in one step):
+  mlk helm install my-release mysql --repo https://charts.bitnami.com/bitnami --chart-version 9.1.0
+  mlk helm install my-release ./chart -n ml-team --set deployment.replicas=3
+  mlk helm install my-release ./my-app-0.1.0.tgz -f prod-values.yaml
+
+The helm command is printed on stderr before it runs; helm's output goes to stdout.
+Needs helm 3 or 4 on PATH (or MLK_HELM=/path/to/helm).
+Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`);
+  install.action(async (release: string, chart: string, flags: HelmInstallFlags, cmd: Command) => {
+    const session = new Session(deps, cmd.optsWithGlobals());
+    await helmInstall(session, release, chart, flags);
+  });
+  for (const cmd of helm.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+}
+
+export async function helmInstall(session: Session, release: string, chart: string, flags: HelmInstallFlags): Promise<void> {
+  validateReleaseName(release, 'RELEASE');
+  const timeoutMs = session.timeoutMs();
+  const namespace = session.offlineNamespace();
+  const ctx = helmContext(session);
+  const args = ['install', release, chart, ...connectionArgs(ctx, namespace)];
+  if (flags.repo) args.push('--repo', flags.repo);
+  if (flags.chartVersion) args.push('--version', flags.chartVersion);
+  for (const f of flags.values) args.push('--values', f);
+  for (const s of flags.set) args.push('--set', s);
+  for (const s of flags.setString) args.push('--set-string', s);
+  if (flags.createNamespace) args.push('--create-namespace');
+  const wait = flags.wait !== false && !flags.dryRun;
+  if (wait) args.push('--wait');
+  args.push('--timeout', helmDuration(timeoutMs));
+  if (flags.dryRun) args.push('--dry-run=server');
+  session.info(`$ ${shown(args)}`);
+  const progress = await session.progress(`Installing ${chart} as release ${release} in namespace ${namespace}${wait ? ', waiting for it to be ready' : ''}`);
+  const started = session.now();
+  let result;
+  try {
+    result = await runHelm(ctx, args, `helm install ${release}`);
+  } catch (error) {
+    progress.fail(`release ${release} was not installed`);
+    throw error;
+  }
+  progress.succeed(`release ${release} ${flags.dryRun ? 'checked (dry run)' : 'installed'} in namespace ${namespace} (${formatDuration(session.now() - started)})`);
+  if (result.stdout.trim()) session.out(result.stdout);
+  if (!flags.dryRun) session.info(`Next: helm status ${release} -n ${namespace}; helm uninstall ${release} -n ${namespace} to remove it.`);
+}

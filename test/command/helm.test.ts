@@ -1,0 +1,220 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { FakeKubeClient } from '../../src/kube/fake.js';
+import { run, StubRunner } from '../support/harness.js';
+
+const V4 = { stdout: 'v4.1.4+g05fa379\n' };
+const V3 = { stdout: 'v3.17.3+ge4da497\n' };
+const NOT_FOUND = { exitCode: 1, stderr: 'Error: release: not found\n' };
+const release = (name: string, revision: number, namespace = 'default', status = 'deployed') =>
+  ({ stdout: JSON.stringify({ name, namespace, version: revision, info: { status }, manifest: '' }) });
+
+const WEB = ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--expose', 'ClusterIP'];
+
+/** What helm was given: the argv, and the chart folder's files at that moment. */
+function captureUpgrade(reply: { exitCode?: number; stdout?: string; stderr?: string }) {
+  const seen: { args: string[]; chart: string; files: string[]; values: any }[] = [];
+  const fn = (args: string[]) => {
+    const chart = args[3]!;
+    seen.push({ args, chart, files: readdirSync(join(chart, 'templates')).sort(), values: parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) });
+    return reply;
+  };
+  return { seen, fn };
+}
+
+describe('mlk deploy --helm', () => {
+  it('installs with helm upgrade --install, waiting and rolling back on failure (helm 4), and applies nothing itself', async () => {
+    const kube = new FakeKubeClient();
+    const up = captureUpgrade(release('web', 1));
+    const runner = new StubRunner().on(['version', '--short'], V4).on(['status', 'web'], NOT_FOUND).on(['upgrade', '--install', 'web'], up.fn);
+    const r = await run([...WEB, '--helm', '--timeout', '90s'], { kube, runner });
+    expect(r.stderr).toContain('release web deployed: revision 1 in namespace default');
+    expect(r.code).toBe(0);
+    const { args, chart, files, values } = up.seen[0]!;
+    expect(args).toEqual(['upgrade', '--install', 'web', chart, '--namespace', 'default', '--wait=watcher', '--rollback-on-failure', '--timeout', '90s', '--output', 'json']);
+    expect(files).toEqual(['deployment.yaml', 'service.yaml']);
+    expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27' });
+    expect(existsSync(chart)).toBe(false);
+    expect(r.stderr).toContain('$ helm upgrade --install web');
+    expect(r.stdout).toContain('deployment.apps/web in release web');
+    expect(r.stdout).toContain('service/web in release web');
+    expect(r.stderr).toContain('helm rollback web -n default');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+
+  it('uses --atomic with helm 3, the release name from --release, and mlk\'s kubeconfig and context', async () => {
+    const up = captureUpgrade(release('web-prod', 2, 'ml'));
+    const runner = new StubRunner().on(['version'], V3).on(['status'], release('web-prod', 1, 'ml')).on(['upgrade'], up.fn);
+    const r = await run([...WEB, '--release', 'web-prod', '-n', 'ml', '--kubeconfig', '/k/config', '--context', 'lab'], { kube: new FakeKubeClient({ namespace: 'ml' }), runner });
+    expect(r.code).toBe(0);
+    const { args, chart } = up.seen[0]!;
+    expect(args).toEqual(['upgrade', '--install', 'web-prod', chart, '--namespace', 'ml', '--kubeconfig', '/k/config', '--kube-context', 'lab', '--wait', '--atomic', '--timeout', '300s', '--output', 'json']);
+    expect(r.stderr).toContain('Upgrading release web-prod (revision 2)');
+  });
+
+  it('a failed upgrade is rolled back by helm, and mlk says so with helm\'s reason (exit 1)', async () => {
+    let statusCalls = 0;
+    const runner = new StubRunner()
+      .on(['version'], V4)
+      .on(['status'], () => release('web', ++statusCalls === 1 ? 1 : 3))
+      .on(['upgrade'], { exitCode: 1, stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded\n' });
+    const r = await run([...WEB, '--helm'], { kube: new FakeKubeClient(), runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm upgrade of release web failed: UPGRADE FAILED: release web failed, and has been rolled back');
+    expect(r.stderr).toContain('helm rolled web back to what was running before (revision 3)');
+  });
+
+  it('objects that exist outside the release: the hint says how to go on', async () => {
+    const runner = new StubRunner()
+      .on(['version'], V4)
+      .on(['status'], NOT_FOUND)
+      .on(['upgrade'], { exitCode: 1, stderr: 'Error: Unable to continue with install: Deployment "web" in namespace "default" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: key "app.kubernetes.io/managed-by" must equal "Helm": current value is "mlk"\n' });
+    const r = await run([...WEB, '--helm'], { kube: new FakeKubeClient(), runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('deployed without --helm?');
+  });
+
+  it('an existing claim that is not the release\'s stays out of the chart; a missing one without --pvc-size is an error', async () => {
+    const kube = new FakeKubeClient().seed({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'models', namespace: 'default' } });
+    const up = captureUpgrade(release('tf', 1));
+    const runner = new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], up.fn);
+    const argv = ['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--pvc-size', '1Gi', '--helm'];
+    const r = await run(argv, { kube, runner });
+    expect(r.code).toBe(0);
+    expect(up.seen[0]!.files).toEqual(['deployment.yaml', 'service.yaml']);
+    expect(r.stderr).toContain('Using the existing claim models');
+
+    const fresh = captureUpgrade(release('tf', 1));
+    const r2 = await run(argv, { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], fresh.fn) });
+    expect(r2.code).toBe(0);
+    expect(fresh.seen[0]!.files).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
+
+    const r3 = await run(argv.filter((a) => a !== '--pvc-size' && a !== '1Gi'), { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4) });
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain('PersistentVolumeClaim models does not exist');
+  });
+
+  it('a claim the release owns stays in the chart (helm keeps managing it)', async () => {
+    const kube = new FakeKubeClient().seed({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'models', namespace: 'default', annotations: { 'meta.helm.sh/release-name': 'tf', 'meta.helm.sh/release-namespace': 'default' } } });
+    const up = captureUpgrade(release('tf', 2));
+    const runner = new StubRunner().on(['version'], V4).on(['status'], release('tf', 1)).on(['upgrade'], up.fn);
+    const r = await run(['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--pvc-size', '1Gi', '--helm'], { kube, runner });
+    expect(r.code).toBe(0);
+    expect(up.seen[0]!.files).toContain('pvc.yaml');
+  });
+
+  it('--no-wait: no --wait and no rollback; --dry-run=server asks helm for a server dry run', async () => {
+    const up = captureUpgrade(release('web', 1));
+    const r = await run([...WEB, '--helm', '--no-wait'], { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], up.fn) });
+    expect(r.code).toBe(0);
+    expect(up.seen[0]!.args).not.toContain('--rollback-on-failure');
+    expect(up.seen[0]!.args.some((a) => a.startsWith('--wait'))).toBe(false);
+    expect(r.stderr).toContain('Not waiting');
+
+    const dry = captureUpgrade(release('web', 1));
+    const r2 = await run([...WEB, '--helm', '--dry-run=server'], { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], dry.fn) });
+    expect(r2.code).toBe(0);
+    expect(dry.seen[0]!.args).toContain('--dry-run=server');
+    expect(r2.stdout).toContain('checked (server dry run)');
+  });
+
+  it('--dry-run (client) with --helm prints the objects and runs nothing', async () => {
+    const runner = new StubRunner();
+    const r = await run([...WEB, '--helm', '--dry-run'], { runner });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('kind: Deployment');
+    expect(runner.calls).toEqual([]);
+  });
+
+  it('a bad --release is a usage error before anything runs', async () => {
+    const runner = new StubRunner();
+    const r = await run([...WEB, '--release', 'Not_Valid'], { runner });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a valid Helm release name');
+    expect(runner.calls).toEqual([]);
+    expect(r.connected).toBe(false);
+  });
+
+  it('without a helm binary: a clear message on how to get one, exit 1, nothing applied', async () => {
+    const kube = new FakeKubeClient();
+    const r = await run([...WEB, '--helm'], { kube, runner: new StubRunner().on(['version'], { notFound: true }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm was not found: helm is not on PATH');
+    expect(r.stderr).toContain('npm run cluster:build');
+    expect(r.stderr).toContain('MLK_HELM');
+    expect(r.stderr).not.toContain('    at ');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+
+  it('MLK_HELM names the binary', async () => {
+    const runner = new StubRunner().on(['version'], { notFound: true });
+    const r = await run([...WEB, '--helm'], { kube: new FakeKubeClient(), runner, env: { MLK_HELM: '/opt/helm/bin/helm' } });
+    expect(runner.calls[0]!.file).toBe('/opt/helm/bin/helm');
+    expect(r.stderr).toContain('MLK_HELM is /opt/helm/bin/helm, which cannot be run');
+  });
+
+  it('without --helm, deploy never runs helm', async () => {
+    const kube = new FakeKubeClient().onApply('Deployment', (obj, fake) => {
+      fake.update({ apiVersion: 'apps/v1', kind: 'Deployment', name: obj.metadata.name, namespace: obj.metadata.namespace }, (d) => {
+        d.status = { observedGeneration: d.metadata.generation, replicas: 1, updatedReplicas: 1, readyReplicas: 1, availableReplicas: 1 };
+      });
+    });
+    const runner = new StubRunner();
+    const r = await run(WEB, { kube, runner });
+    expect(r.code).toBe(0);
+    expect(runner.calls).toEqual([]);
+  });
+});
+
+describe('mlk helm install', () => {
+  it('runs helm install with mlk\'s namespace, context and kubeconfig, prints the command, passes helm\'s output on', async () => {
+    const runner = new StubRunner().on(['install'], { stdout: 'NAME: db\nSTATUS: deployed\nREVISION: 1\n' });
+    const r = await run(
+      ['helm', 'install', 'db', 'mysql', '--repo', 'https://charts.example.com/stable', '--chart-version', '9.1.0', '-f', 'a.yaml', '--values', 'b.yaml', '--set', 'auth.rootPassword=s3cr3t', '--set', 'primary.persistence.size=1Gi', '--set-string', 'tag=01', '--create-namespace', '-n', 'data', '--context', 'lab', '--kubeconfig', '/k/cfg', '--timeout', '2m'],
+      { runner, env: { KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c', PATH: '/bin' } },
+    );
+    expect(r.code).toBe(0);
+    expect(runner.calls[0]!.args).toEqual([
+      'install', 'db', 'mysql', '--namespace', 'data', '--kubeconfig', '/k/cfg', '--kube-context', 'lab',
+      '--repo', 'https://charts.example.com/stable', '--version', '9.1.0', '--values', 'a.yaml', '--values', 'b.yaml',
+      '--set', 'auth.rootPassword=s3cr3t', '--set', 'primary.persistence.size=1Gi', '--set-string', 'tag=01', '--create-namespace', '--wait', '--timeout', '120s',
+    ]);
+    expect(runner.calls[0]!.env).toEqual({ KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c' });
+    expect(r.stderr).toContain('$ helm install db mysql --namespace data --kubeconfig /k/cfg --kube-context lab --repo https://charts.example.com/stable');
+    expect(r.stdout).toContain('STATUS: deployed');
+    expect(r.stderr).toContain('release db installed in namespace data');
+    expect(r.connected).toBe(false);
+  });
+
+  it('the namespace defaults like every mlk command: MLK_NAMESPACE, then default', async () => {
+    const runner = new StubRunner().on(['install'], {});
+    const r = await run(['helm', 'install', 'db', './chart', '--no-wait'], { runner, env: { MLK_NAMESPACE: 'team-a' } });
+    expect(r.code).toBe(0);
+    expect(runner.calls[0]!.args).toEqual(['install', 'db', './chart', '--namespace', 'team-a', '--timeout', '300s']);
+  });
+
+  it('an unreachable repository fails with helm\'s reason, exit 1', async () => {
+    const runner = new StubRunner().on(['install'], { exitCode: 1, stderr: 'Error: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached: Get "http://127.0.0.1:9/index.yaml": dial tcp 127.0.0.1:9: connect: connection refused\n' });
+    const r = await run(['helm', 'install', 'db', 'mysql', '--repo', 'http://127.0.0.1:9'], { runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: helm install db failed: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached');
+  });
+
+  it('without helm: how to get it, exit 1', async () => {
+    const r = await run(['helm', 'install', 'db', './chart'], { runner: new StubRunner().on(['install'], { notFound: true }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm was not found');
+    expect(r.stderr).toContain('https://helm.sh/docs/intro/install/');
+  });
+
+  it('a bad release name or a missing chart is a usage error', async () => {
+    const runner = new StubRunner();
+    expect((await run(['helm', 'install', 'Bad_Name', './chart'], { runner })).code).toBe(2);
+    const r = await run(['helm', 'install', 'db'], { runner });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("missing required argument 'chart'");
+    expect(runner.calls).toEqual([]);
+  });
+});
