@@ -33,7 +33,7 @@ export interface EngineDeps {
   paint?: (pod: string) => ((text: string) => string) | undefined;
   /** How often the pod list is read while following (default 2s). */
   pollMs?: number;
-  /** How long streams may take to finish on their own once a Job has ended (default 5s). */
+  /** How long streams may take to finish on their own once a Job has ended (default 3s). */
   graceMs?: number;
   /** Waiting message when no pod is there yet. */
   waitingFor?: string;
@@ -278,7 +278,7 @@ export class LogsEngine {
   private async settle(): Promise<void> {
     const all = Promise.all([...this.runs.values()].map((r) => r.done));
     const grace = new AbortController();
-    await Promise.race([all, this.deps.sleep(this.deps.graceMs ?? 5000, grace.signal)]);
+    await Promise.race([all, this.deps.sleep(this.deps.graceMs ?? 3000, grace.signal)]);
     grace.abort();
     this.stopper.abort();
     await all;
