@@ -161,6 +161,7 @@ sed -e "s|@STATE_DIR@|$STATE_DIR|g" "$CLUSTER_DIR/kwok/runtime.yaml" >"$STATE_DI
 start kwok "$KWOK_BIN/kwok" \
   --kubeconfig="$STATE_DIR/kwok.kubeconfig" \
   --config="$CLUSTER_DIR/kwok/node-stages.yaml" --config="$CLUSTER_DIR/kwok/pod-stages.yaml" \
+  --config="$CLUSTER_DIR/kwok/volume-stages.yaml" \
   --config="$STATE_DIR/kwok-runtime.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip=127.0.0.1 --node-port="$MLK_KWOK_PORT" --server-address="127.0.0.1:$MLK_KWOK_PORT" \
