@@ -1,4 +1,4 @@
-import { buildChart, imageTag, type ChartFiles, type ChartPart } from './chart.js';
+import { buildChart, HELM_RELEASE_LABEL, imageTag, type ChartFiles, type ChartPart } from './chart.js';
 import { planDeploy, type DeployOptions, type DeployPlan } from './deploy.js';
 import type { TemplateSource } from './templates.js';
 
@@ -19,6 +19,14 @@ export interface DeployChartOptions {
   withoutClaim?: boolean;
   generator?: string;
   version?: string;
+  /** Label every object (and pod) with the Helm release it is installed as (HELM_RELEASE_LABEL). */
+  release?: string;
+}
+
+function withReleaseLabel(part: ChartPart, release: string): ChartPart {
+  const labels = part.values.labels;
+  if (labels === null || typeof labels !== 'object' || Array.isArray(labels)) return part;
+  return { ...part, values: { ...part.values, labels: { ...(labels as Record<string, unknown>), [HELM_RELEASE_LABEL]: release } } };
 }
 
 /** A Helm chart of what `mlk deploy app|model` with these options would apply. */
@@ -32,7 +40,7 @@ export function deployChart(o: DeployOptions, templates: TemplateSource, options
       version: options.version,
       appVersion: imageTag(o.image),
       generator: options.generator,
-      parts: options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts,
+      parts: (options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts).map((p) => (options.release ? withReleaseLabel(p, options.release) : p)),
     },
     templates,
   );

@@ -44,6 +44,13 @@ export interface ChartRequest {
 /** Relative path inside the chart folder -> file content. */
 export type ChartFiles = Record<string, string>;
 
+/**
+ * On every object `mlk deploy --helm` installs (and its pods): the release. Helm sets
+ * `app.kubernetes.io/managed-by: Helm` on the objects it installs, so commands that look for mlk's
+ * objects should take `managed-by=mlk`, or `managed-by=Helm` with this label.
+ */
+export const HELM_RELEASE_LABEL = 'mlk.dev/helm-release';
+
 /** The annotation that keeps a PersistentVolumeClaim when its release is uninstalled. */
 export const KEEP_POLICY = { 'helm.sh/resource-policy': 'keep' } as const;
 

@@ -36,6 +36,9 @@ describe('mlk deploy --helm', () => {
     expect(args).toEqual(['upgrade', '--install', 'web', chart, '--namespace', 'default', '--wait=watcher', '--rollback-on-failure', '--timeout', '90s', '--output', 'json']);
     expect(files).toEqual(['deployment.yaml', 'service.yaml']);
     expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27' });
+    expect(values.deployment.labels).toMatchObject({ 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/managed-by': 'mlk', 'mlk.dev/helm-release': 'web' });
+    expect(values.deployment.selector['mlk.dev/helm-release']).toBeUndefined();
+    expect(values.service.labels['mlk.dev/helm-release']).toBe('web');
     expect(existsSync(chart)).toBe(false);
     expect(r.stderr).toContain('$ helm upgrade --install web');
     expect(r.stdout).toContain('deployment.apps/web in release web');

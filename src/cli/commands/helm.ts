@@ -72,7 +72,7 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     }
   }
   const previous = await releaseStatus(ctx, release, o.namespace);
-  const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk' });
+  const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk', release });
   const dryRun = run.dryRun === 'server' ? 'server' : undefined;
   const wait = run.wait && !dryRun;
   const result = await withTempChart(files, async (dir) => {

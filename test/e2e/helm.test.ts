@@ -1,0 +1,114 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KUBECONFIG, dropNamespace, freshNamespace, helmPath, kubectlJson, mlk, skipReason } from './support.js';
+
+const HELM = helmPath();
+const helmWorks = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' }).status === 0;
+const reason = skipReason() ?? (helmWorks ? undefined : `no helm binary at ${HELM} (npm run cluster:build fetches one)`);
+if (reason) console.warn(`e2e helm skipped: ${reason}`);
+
+const scratch = mkdtempSync(join(tmpdir(), 'mlk-e2e-helm-'));
+/** mlk with the real helm, and helm's own state kept out of the user's home. */
+const env = { MLK_HELM: HELM, HELM_CACHE_HOME: join(scratch, 'cache'), HELM_CONFIG_HOME: join(scratch, 'config'), HELM_DATA_HOME: join(scratch, 'data') };
+
+function helm(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(HELM, args, { encoding: 'utf8', env: { ...process.env, ...env, KUBECONFIG: KUBECONFIG ?? '' } });
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function helmJson(args: string[]): any {
+  const r = helm([...args, '-o', 'json']);
+  if (r.code !== 0) throw new Error(`helm ${args.join(' ')} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+describe.skipIf(reason)('Helm against the real control plane', () => {
+  let ns = '';
+  beforeAll(async () => {
+    ns = await freshNamespace('e2e-helm');
+  });
+  afterAll(async () => {
+    if (ns) {
+      for (const r of helmJson(['list', '-n', ns])) helm(['uninstall', r.name, '-n', ns]);
+      await dropNamespace(ns);
+    }
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const WEB = () => ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--expose', 'ClusterIP', '--replicas', '2', '--helm', '-n', ns, '--timeout', '60s'];
+
+  it('mlk deploy --helm installs a release that helm list shows, with ready pods', async () => {
+    const r = await mlk(WEB(), env);
+    expect(r.stderr).toContain('release web deployed: revision 1');
+    expect(r.code).toBe(0);
+    const releases = helmJson(['list', '-n', ns]);
+    expect(releases.map((x: any) => [x.name, x.status, x.revision])).toContainEqual(['web', 'deployed', '1']);
+    const deployment = await kubectlJson(['get', 'deployment', 'web', '-n', ns]);
+    expect(deployment.status.readyReplicas).toBe(2);
+    expect(deployment.metadata.annotations['meta.helm.sh/release-name']).toBe('web');
+    expect(deployment.metadata.labels['mlk.dev/helm-release']).toBe('web');
+    expect(deployment.metadata.labels['app.kubernetes.io/instance']).toBe('web');
+    expect(deployment.spec.template.metadata.labels['app.kubernetes.io/managed-by']).toBe('mlk');
+    const svc = await kubectlJson(['get', 'service', 'web', '-n', ns]);
+    expect(svc.spec.ports[0].port).toBe(80);
+  });
+
+  it('an upgrade whose pods never start is rolled back by helm; mlk exits 1 and says so', async () => {
+    // The test cluster keeps pods annotated mlk.test/fail=image-pull in ErrImagePull (test/cluster/kwok/pod-stages.yaml).
+    const bad = ['deploy', 'app', 'web', '--image', 'nginx:no-such-tag', '--pod-annotation', 'mlk.test/fail=image-pull', '--port', '80', '--expose', 'ClusterIP', '--replicas', '2', '--helm', '-n', ns, '--timeout', '15s'];
+    const r = await mlk(bad, env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm upgrade of release web failed');
+    expect(r.stderr).toMatch(/rolled back/);
+    const history = helmJson(['history', 'web', '-n', ns]);
+    expect(history.map((h: any) => h.status)).toEqual(['superseded', 'failed', 'deployed']);
+    expect(history[2].description).toContain('Rollback to 1');
+    const deployment = await kubectlJson(['get', 'deployment', 'web', '-n', ns]);
+    expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+  });
+
+  it('helm rollback works on an mlk release', async () => {
+    const r = helm(['rollback', 'web', '1', '-n', ns, '--wait', '--timeout', '60s']);
+    expect(r.stderr + r.stdout).toContain('Rollback was a success');
+    expect(helmJson(['status', 'web', '-n', ns]).version).toBe(4);
+  });
+
+  it('mlk chart + mlk helm install: a local chart folder installs offline, shown as the helm command it runs', async () => {
+    const out = join(scratch, 'tf-chart');
+    const c = await mlk(['chart', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'tf-models', '--pvc-size', '1Gi', '--out', out], env);
+    expect(c.code).toBe(0);
+    expect(helm(['lint', out]).code).toBe(0);
+    const r = await mlk(['helm', 'install', 'tf', out, '-n', ns, '--timeout', '90s'], env);
+    expect(r.stderr).toContain(`$ helm install tf ${out} --namespace ${ns}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('STATUS: deployed');
+    const deployment = await kubectlJson(['get', 'deployment', 'tf', '-n', ns]);
+    expect(deployment.status.readyReplicas).toBe(1);
+    const pvc = await kubectlJson(['get', 'pvc', 'tf-models', '-n', ns]);
+    expect(pvc.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
+
+    // Uninstalling keeps the claim (the data); the Deployment goes.
+    const u = helm(['uninstall', 'tf', '-n', ns, '--wait']);
+    expect(u.code).toBe(0);
+    expect((await kubectlJson(['get', 'pvc', '-n', ns])).items.map((p: any) => p.metadata.name)).toContain('tf-models');
+    expect((await kubectlJson(['get', 'deployments', '-n', ns])).items.map((d: any) => d.metadata.name)).not.toContain('tf');
+  });
+
+  it('mlk helm install with a repository that cannot be reached fails with helm\'s reason (exit 1)', async () => {
+    const r = await mlk(['helm', 'install', 'db', 'mysql', '--repo', 'http://127.0.0.1:9', '-n', ns], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm install db failed:');
+    expect(r.stderr).toMatch(/cannot be reached|connection refused/);
+  });
+
+  it('without a helm binary: a clear message, exit 1, and the workload is untouched', async () => {
+    const r = await mlk(WEB(), { ...env, MLK_HELM: join(scratch, 'no-such-helm') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('helm was not found');
+    expect(r.stderr).toContain('npm run cluster:build');
+    expect(helmJson(['status', 'web', '-n', ns]).version).toBe(4);
+  });
+});
