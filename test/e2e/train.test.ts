@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dropNamespace, freshNamespace, kubectl, kubectlJson, mlk, skipReason } from './support.js';
+
+const reason = skipReason();
+if (reason) console.warn(`e2e train skipped: ${reason}`);
+
+/** What the test cluster has: an A100 node with 4 GPUs and an H100 node with 8 (see test/cluster/README.md). */
+const A100 = 'kwok-gpu-a100: 4 x NVIDIA-A100-SXM4-80GB';
+const H100 = 'kwok-gpu-h100: 8 x NVIDIA-H100-80GB-HBM3';
+
+describe.skipIf(reason)('mlk train against the real control plane', () => {
+  let ns = '';
+  beforeAll(async () => {
+    ns = await freshNamespace('e2e-train');
+  });
+  afterAll(async () => {
+    if (ns) await dropNamespace(ns);
+  });
+
+  it('the primer training job completes and mlk exits 0', async () => {
+    const r = await mlk(['train', 'model-training', '--image', 'my-training-image:latest', '--gpus', '2', '--backoff-limit', '2', '-n', ns, '--timeout', '90s', '--', 'python', 'train.py', '--epochs=100']);
+    expect(r.stderr).toContain('job/model-training succeeded');
+    expect(r.stderr).toContain('(attempt 1/3)');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('job.batch/model-training created');
+    const job = await kubectlJson(['get', 'job', 'model-training', '-n', ns]);
+    expect(job.status.succeeded).toBe(1);
+    expect(job.spec.backoffLimit).toBe(2);
+    const pod = job.spec.template.spec;
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].command).toEqual(['python', 'train.py', '--epochs=100']);
+    expect(pod.containers[0].resources.limits['nvidia.com/gpu']).toBe('2');
+    const pods = await kubectlJson(['get', 'pods', '-n', ns, '-l', 'batch.kubernetes.io/job-name=model-training']);
+    expect(pods.items[0].spec.nodeName).toMatch(/^kwok-gpu-/);
+
+    const list = await mlk(['train', 'list', '-n', ns, '-o', 'json']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).items).toEqual([expect.objectContaining({ name: 'model-training', kind: 'Job', status: 'Succeeded', attempts: '1/3', gpusPerPod: 2 })]);
+  });
+
+  it('-f streams the pod log with a [pod] prefix', async () => {
+    const r = await mlk(['train', 'follow', '--image', 'img', '-n', ns, '-f', '--timeout', '90s', '--pod-annotation', 'mlk.test/duration=3s', '--', 'python', 'train.py']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\[follow-[a-z0-9]+\] .+/m);
+    expect(r.stderr).toContain('job/follow succeeded');
+  });
+
+  it('a job whose pods keep failing exits 1 with the backoff limit, the exit code and the last log lines', async () => {
+    const r = await mlk([
+      'train', 'crash', '--image', 'img', '--backoff-limit', '1', '-n', ns, '--timeout', '120s',
+      '--pod-annotation', 'mlk.test/fail=exit', '--pod-annotation', 'mlk.test/exit-code=3', '--', 'python', 'train.py',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('job crash failed: backoff limit reached after 2 attempts (backoffLimit 1)');
+    expect(r.stderr).toMatch(/the last pod crash-[a-z0-9]+ exited with code 3 \(Error\)/);
+    expect(r.stderr).toMatch(/Last log lines of crash-[a-z0-9]+:\n {2}\S/);
+    const status = await mlk(['train', 'status', 'crash', '-n', ns]);
+    expect(status.stdout).toMatch(/Status:\s+Failed \(BackoffLimitExceeded\)/);
+  });
+
+  it('an oversized GPU request is stopped by the preflight, listing what the cluster has', async () => {
+    const r = await mlk(['train', 'huge', '--image', 'img', '--gpus', '16', '-n', ns, '--', 'python', 'train.py']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('GPU preflight: no schedulable node can run a pod with 16 nvidia.com/gpu per pod');
+    expect(r.stderr).toContain(`${A100}, ${H100}`);
+    expect((await kubectl(['get', 'job', 'huge', '-n', ns])).code).not.toBe(0);
+
+    const typed = await mlk(['train', 'typed', '--image', 'img', '--gpus', '8', '--gpu-type', 'NVIDIA-A100-SXM4-80GB', '-n', ns, '--', 'python']);
+    expect(typed.code).toBe(1);
+    expect(typed.stderr).toContain('ask for at most --gpus 4');
+  });
+
+  it('with --no-preflight the job is reported unschedulable with the scheduler\'s reason', async () => {
+    const r = await mlk(['train', 'huge', '--image', 'img', '--gpus', '16', '--no-preflight', '-n', ns, '--timeout', '60s', '--', 'python', 'train.py']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/job huge cannot start: no node has enough nvidia\.com\/gpu for pod huge-[a-z0-9]+ \(asked nvidia\.com\/gpu: 16 per pod\)/);
+    expect(r.stderr).toContain('Insufficient nvidia.com/gpu');
+    expect(r.stderr).toContain('the job stays queued');
+    const deleted = await mlk(['train', 'delete', 'huge', '-n', ns, '--yes']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toBe('job.batch/huge deleted\n');
+    expect((await kubectl(['get', 'job', 'huge', '-n', ns])).code).not.toBe(0);
+  });
+
+  it('a schedule creates a CronJob and train run starts a Job from it', async () => {
+    const created = await mlk(['train', 'nightly', '--image', 'img', '--gpus', '1', '--schedule', '0 2 * * *', '-n', ns, '--', 'python', 'train.py']);
+    expect(created.code).toBe(0);
+    expect(created.stdout).toBe('cronjob.batch/nightly created\n');
+    const cron = await kubectlJson(['get', 'cronjob', 'nightly', '-n', ns]);
+    expect(cron.spec.schedule).toBe('0 2 * * *');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+
+    const started = await mlk(['train', 'run', 'nightly', '--job-name', 'nightly-now', '-n', ns, '--timeout', '90s']);
+    expect(started.stderr).toContain('job/nightly-now succeeded');
+    expect(started.code).toBe(0);
+    const job = await kubectlJson(['get', 'job', 'nightly-now', '-n', ns]);
+    expect(job.metadata.annotations['cronjob.kubernetes.io/instantiate']).toBe('manual');
+    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'nightly', uid: cron.metadata.uid, controller: true })]);
+
+    const status = await mlk(['train', 'status', 'nightly', '-n', ns]);
+    expect(status.stdout).toMatch(/Schedule:\s+0 2 \* \* \*/);
+    expect(status.stdout).toContain('nightly-now');
+
+    const deleted = await mlk(['train', 'delete', 'nightly', '-n', ns, '--yes', '--cascade', 'foreground']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toBe('cronjob.batch/nightly deleted\n');
+  });
+
+  it('--workers runs an Indexed Job behind a headless Service, each pod with its rank', async () => {
+    const r = await mlk(['train', 'ddp', '--image', 'img', '--workers', '2', '--gpus', '1', '-n', ns, '--timeout', '90s', '--', 'torchrun', 'train.py']);
+    expect(r.stderr).toContain('job/ddp succeeded');
+    expect(r.code).toBe(0);
+    const svc = await kubectlJson(['get', 'service', 'ddp', '-n', ns]);
+    expect(svc.spec.clusterIP).toBe('None');
+    const pods = await kubectlJson(['get', 'pods', '-n', ns, '-l', 'batch.kubernetes.io/job-name=ddp']);
+    const indexes = pods.items.map((p: any) => p.metadata.annotations['batch.kubernetes.io/job-completion-index']).sort();
+    expect(indexes).toEqual(['0', '1']);
+    expect(pods.items.map((p: any) => p.spec.hostname).sort()).toEqual(['ddp-0', 'ddp-1']);
+    expect(pods.items[0].spec.subdomain).toBe('ddp');
+    const env = Object.fromEntries(pods.items[0].spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom?.fieldRef?.fieldPath]));
+    expect(env.MASTER_ADDR).toBe(`ddp-0.ddp.${ns}.svc.cluster.local`);
+    expect(env.WORLD_SIZE).toBe('2');
+    expect(env.RANK).toBe("metadata.annotations['batch.kubernetes.io/job-completion-index']");
+
+    const deleted = await mlk(['train', 'delete', 'ddp', '-n', ns, '--yes']);
+    expect(deleted.stdout).toBe('job.batch/ddp deleted\nservice/ddp deleted\n');
+  });
+
+  it('bad input is a usage error before any cluster contact', async () => {
+    const r = await mlk(['train', 'bad', '--image', 'img', '--schedule', '0 2 * *', '-n', ns, '--', 'python']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--schedule "0 2 * *" is not a valid cron expression: it has 4 fields');
+  });
+});
