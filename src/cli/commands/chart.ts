@@ -1,10 +1,17 @@
 import { resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import type { Command, Option } from 'commander';
+import { buildChart, HELM_RELEASE_LABEL, imageTag } from '../../core/chart.js';
 import { deployChart } from '../../core/chart-deploy.js';
+import { liveChartParts } from '../../core/chart-live.js';
 import type { DeployPlan } from '../../core/deploy.js';
-import { UsageError } from '../../core/errors.js';
+import { MlkError, UsageError } from '../../core/errors.js';
+import { INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
+import { validateName } from '../../core/validate.js';
+import type { KubeObject } from '../../kube/types.js';
 import { writeChartDir } from '../../tools/helm.js';
-import { Session, type Deps } from '../session.js';
+import { addConnectionOptions } from '../options.js';
+import { Session, type Deps, type GlobalFlags } from '../session.js';
 import { deployCommand, type DeployFlags, type RunDeployOptions } from './deploy.js';
 
 /** Flags of `mlk deploy` that are about applying, not about the objects: a chart does not take them. */
@@ -26,7 +33,29 @@ function workloadOptions(program: Command, kind: string): readonly Option[] {
 export function registerChart(program: Command, deps: Deps): void {
   const chart = program
     .command('chart')
-    .description('write a Helm chart of a workload: values.yaml holds your flags, templates/ come from mlk\'s templates');
+    .description('write a Helm chart of a workload: values.yaml holds your flags, templates/ come from mlk\'s templates')
+    .argument('[name]', 'a workload mlk deployed: read it back from the cluster (or use chart app|model with flags)')
+    .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
+    .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)');
+  addConnectionOptions(chart);
+  chart.addHelpText('after', `
+mlk chart NAME --out DIR reads the objects mlk made for NAME (app.kubernetes.io/instance=NAME) in the
+namespace, matches each with the mlk template it came from, and writes their values to values.yaml.
+Objects changed by hand so that no template reproduces them are left out, with a warning.
+
+Examples:
+  mlk chart model tf-model-server --server tf-serving --model my_model --out ./tf-chart
+  mlk chart tf-model-server -n ml-team --out ./tf-chart      # the same, from what is running`);
+  chart.action(async (name: string | undefined, flags: { out?: string; chartVersion?: string }, c: Command) => {
+    const session = new Session(deps, c.optsWithGlobals());
+    if (!name) {
+      session.out(c.helpInformation());
+      return;
+    }
+    validateName(name, 'NAME');
+    const out = checkOut(session, flags);
+    await liveChart(session, name, out, flags.chartVersion);
+  });
   for (const kind of ['app', 'model'] as const) {
     const cmd = chart
       .command(kind)
@@ -51,18 +80,131 @@ ${
 
 Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
     cmd.action(async (name: string | undefined, args: string[], flags: ChartFlags, c: Command) => {
-      const session = new Session(deps, c.optsWithGlobals());
-      if (!flags.out) session.missing('--out', 'the folder to write the chart to');
-      if (flags.chartVersion !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(flags.chartVersion)) {
-        throw new UsageError(`--chart-version "${flags.chartVersion}" must be a semantic version like 1.2.3`);
-      }
-      const out = resolve(session.deps.cwd, flags.out!);
+      const all = c.optsWithGlobals() as ChartFlags;
+      const session = new Session(deps, all);
+      // `mlk chart` takes --out itself too, so it may arrive on either command.
+      const chartFlags = { out: flags.out ?? all.out, chartVersion: flags.chartVersion ?? all.chartVersion };
+      const out = checkOut(session, chartFlags);
       await deployCommand(session, kind, name, args, { ...flags, dryRun: 'client' }, (s: Session, plan: DeployPlan, _run: RunDeployOptions) =>
-        writeChart(s, plan, out, flags.chartVersion),
+        writeChart(s, plan, out, chartFlags.chartVersion),
       );
     });
   }
+  for (const command of ['train', 'autoscale']) {
+    chart
+      .command(command)
+      .description(`a chart of what \`mlk ${command}\` with the same flags would create (read from its --dry-run -o json)`)
+      .argument('[args...]', `the arguments and flags of mlk ${command}`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .addHelpText('after', `
+Takes every flag of \`mlk ${command}\` (see mlk ${command} --help), plus --out DIR and --chart-version.
+
+Example:
+  ${command === 'train' ? 'mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py' : 'mlk chart autoscale web-app --min 2 --max 10 --cpu 70 --out ./web-hpa-chart'}`)
+      .action(async (_args: string[], _flags: unknown, c: Command) => {
+        const all = c.optsWithGlobals() as GlobalFlags & { out?: string; chartVersion?: string };
+        const session = new Session(deps, all);
+        const out = checkOut(session, all);
+        await chartFromDryRun(session, command, c.args, all, out);
+      });
+  }
   for (const cmd of chart.commands) cmd.exitOverride().configureOutput(program.configureOutput());
+}
+
+/**
+ * `mlk chart train|autoscale ...`: runs the same mlk command with --dry-run -o json (no cluster change),
+ * and reads the values back from the objects it prints, template by template.
+ */
+async function chartFromDryRun(session: Session, command: string, args: string[], flags: GlobalFlags & { chartVersion?: string }, out: string): Promise<void> {
+  const forward = [command, '--dry-run', '-o', 'json'];
+  if (flags.namespace) forward.push('--namespace', flags.namespace);
+  if (flags.kubeconfig) forward.push('--kubeconfig', flags.kubeconfig);
+  if (flags.context) forward.push('--context', flags.context);
+  if (flags.config) forward.push('--config', flags.config);
+  if (flags.yes) forward.push('--yes');
+  if (flags.quiet) forward.push('--quiet');
+  const { runMlk } = await import('../main.js');
+  const stdout = new PassThrough();
+  let text = '';
+  stdout.on('data', (chunk) => (text += chunk));
+  const code = await runMlk([...forward, ...args], { ...session.deps, io: { ...session.deps.io, stdout, stdoutIsTTY: false } });
+  if (code !== 0) {
+    const error = code === 2 ? new UsageError(`no chart was written: mlk ${command} did not accept these flags (see above)`) : new MlkError(`no chart was written: mlk ${command} --dry-run failed (see above)`);
+    throw error;
+  }
+  let parsed: { kind?: string; items?: unknown[] };
+  try {
+    parsed = JSON.parse(text) as { kind?: string; items?: unknown[] };
+  } catch {
+    throw new MlkError(`mlk ${command} --dry-run -o json printed something that is not JSON; no chart was written`);
+  }
+  const objects = (parsed.kind === 'List' ? parsed.items ?? [] : [parsed]) as Record<string, unknown>[];
+  const { parts, unmatched } = liveChartParts(objects, session.templates);
+  if (unmatched.length || parts.length === 0) {
+    throw new MlkError(`mlk ${command} made objects no mlk template reproduces (${unmatched.map((u) => String(u.kind)).join(', ')}); no chart was written`);
+  }
+  const first = objects[0]!.metadata as { name: string; labels?: Record<string, string> };
+  const name = first.labels?.[INSTANCE] ?? first.name;
+  const image = parts.map((p) => p.values.image).find((i): i is string => typeof i === 'string');
+  const files = buildChart(
+    { name, description: `What mlk ${command} ${name} makes, as a chart written by mlk.`, version: flags.chartVersion, appVersion: imageTag(image), generator: 'mlk', parts },
+    session.templates,
+  );
+  await writeChartDir(out, files);
+  session.out(out);
+  session.info(`Wrote a chart of ${name} to ${out}: ${Object.keys(files).filter((f) => f.startsWith('templates/')).join(', ')}; your flags are in values.yaml.`);
+  session.info(`Check it with: helm lint ${out} && helm template ${name} ${out}`);
+}
+
+function checkOut(session: Session, flags: { out?: string; chartVersion?: string }): string {
+  if (!flags.out) session.missing('--out', 'the folder to write the chart to');
+  if (flags.chartVersion !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(flags.chartVersion)) {
+    throw new UsageError(`--chart-version "${flags.chartVersion}" must be a semantic version like 1.2.3`);
+  }
+  return resolve(session.deps.cwd, flags.out!);
+}
+
+/** The kinds mlk makes, as they are read back for `mlk chart NAME`, in chart order. */
+const LIVE_KINDS = [
+  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+  { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'batch/v1', kind: 'CronJob' },
+  { apiVersion: 'batch/v1', kind: 'Job' },
+  { apiVersion: 'v1', kind: 'Service' },
+  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+];
+
+async function liveChart(session: Session, name: string, out: string, version: string | undefined): Promise<void> {
+  const kube = await session.kube();
+  const namespace = await session.namespace();
+  const objects: KubeObject[] = [];
+  for (const { apiVersion, kind } of LIVE_KINDS) {
+    for (const o of await kube.list(apiVersion, kind, namespace, { labelSelector: `${INSTANCE}=${name}` })) {
+      const labels = o.metadata.labels ?? {};
+      const mine = labels[MANAGED_BY] === MLK || labels[HELM_RELEASE_LABEL] !== undefined;
+      const owned = ((o.metadata as { ownerReferences?: unknown[] }).ownerReferences ?? []).length > 0;
+      if (mine && !owned) objects.push(o);
+    }
+  }
+  if (objects.length === 0) {
+    throw new MlkError(`mlk has nothing named ${name} in namespace ${namespace}`, 'check the name and -n NAMESPACE (mlk status lists what mlk manages), or write a chart from flags: mlk chart app|model NAME ...');
+  }
+  const { parts, unmatched } = liveChartParts(objects as unknown as Record<string, unknown>[], session.templates);
+  for (const u of unmatched) {
+    const m = u.metadata as { name: string };
+    session.warn(`${String(u.kind).toLowerCase()}/${m.name} does not match any mlk template (changed by hand?); it is not in the chart`);
+  }
+  if (parts.length === 0) throw new MlkError(`none of the objects of ${name} match an mlk template; no chart was written`);
+  const image = parts.map((p) => p.values.image).find((i): i is string => typeof i === 'string');
+  const files = buildChart(
+    { name, description: `The mlk workload ${name}, read back from namespace ${namespace} by mlk.`, version, appVersion: imageTag(image), generator: 'mlk', parts },
+    session.templates,
+  );
+  await writeChartDir(out, files);
+  session.out(out);
+  session.info(`Wrote a chart of ${name} (from namespace ${namespace}) to ${out}: ${Object.keys(files).filter((f) => f.startsWith('templates/')).join(', ')}.`);
+  session.info(`Check it with: helm lint ${out} && helm template ${name} ${out} -n ${namespace}`);
 }
 
 async function writeChart(session: Session, plan: DeployPlan, out: string, version: string | undefined): Promise<void> {
