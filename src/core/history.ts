@@ -92,7 +92,7 @@ export function revisionsOf(deployment: KubeObject, replicaSets: KubeObject[]): 
       replicaSet: rs.metadata.name,
       images: imagesOf(template),
       created: rs.metadata.creationTimestamp,
-      change: cause ?? (previous ? describeChange(previous, template) : 'first revision'),
+      change: cause ?? (previous ? describeChange(previous, template) : revision === 1 ? 'first revision' : 'oldest revision kept'),
       current: revision === current,
       template,
       replicas: rs.status?.replicas ?? 0,

@@ -10,7 +10,8 @@ export function age(timestamp: string | undefined, now: number): string {
   if (!timestamp) return '';
   const then = Date.parse(timestamp);
   if (Number.isNaN(then)) return '';
-  return formatDuration(Math.max(0, Math.floor((now - then) / 1000) * 1000));
+  const ms = Math.max(0, Math.floor((now - then) / 1000) * 1000);
+  return ms < 1000 ? '0s' : formatDuration(ms);
 }
 
 export interface HpaStatus {

@@ -86,7 +86,7 @@ export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): st
       text += r.pods.length
         ? formatTable(['NAME', 'STATUS', 'READY', 'RESTARTS', 'NODE', 'AGE'], r.pods.map((p) => [p.name, p.phase, p.ready, String(p.restarts), p.node || '-', p.age])).replace(/^(?=.)/gm, '  ')
         : '  (none)\n';
-      for (const p of r.pods.filter((x) => x.problem)) text += `  ! ${p.problem}\n`;
+      for (const p of r.pods.filter((x) => x.problem)) text += `  ! ${p.name}: ${p.problem}\n`;
       if (r.hpa?.trouble) text += `  ! autoscaler ${r.hpa.name}: ${r.hpa.trouble}\n`;
       if (r.events?.length) {
         text += `Latest warnings:\n`;
