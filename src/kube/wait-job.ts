@@ -37,8 +37,16 @@ export function followHint(name: string, namespace: string): string {
   return `the job keeps running; follow it with: mlk train status ${name} -n ${namespace}, or: mlk logs ${name} -n ${namespace} -f`;
 }
 
-export function jobPods(kube: KubeClient, namespace: string, jobName: string): Promise<KubeObject[]> {
-  return kube.list('v1', 'Pod', namespace, { labelSelector: `${JOB_NAME_LABEL}=${jobName}` });
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+
+/** The pods of a job; with its uid, not those of an earlier job of the same name that are still going away. */
+export async function jobPods(kube: KubeClient, namespace: string, jobName: string, uid?: string): Promise<KubeObject[]> {
+  const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: `${JOB_NAME_LABEL}=${jobName}` });
+  if (!uid) return pods;
+  return pods.filter((p) => {
+    const owner = p.metadata.labels?.[CONTROLLER_UID_LABEL] ?? p.metadata.ownerReferences?.find((r) => r.kind === 'Job')?.uid;
+    return owner === undefined || owner === uid;
+  });
 }
 
 async function lastLines(kube: KubeClient, namespace: string, pod: string, container?: string): Promise<string> {
@@ -168,7 +176,7 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
       const current = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
       if (!current) throw new MlkError(`job ${name} was deleted while mlk waited for it`);
       const state = jobState(current);
-      const pods = (await jobPods(kube, namespace, name)).filter((p) => !p.metadata.deletionTimestamp || p.status?.phase === 'Failed');
+      const pods = (await jobPods(kube, namespace, name, current.metadata.uid)).filter((p) => !p.metadata.deletionTimestamp || p.status?.phase === 'Failed');
       follower.follow(pods);
       if (state.phase === 'Succeeded') {
         await follower.close();

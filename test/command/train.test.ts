@@ -223,6 +223,18 @@ describe('mlk train against a cluster', () => {
     expect(await kube.get(jobRef('long'))).toBeDefined();
   });
 
+  it('Ctrl-C stops waiting with exit 130; the job keeps running', async () => {
+    const controller = new AbortController();
+    const kube = new ScriptedJobs([
+      (fake, name) => fake.update(jobRef(name), (j) => void (j.status = { active: 1, ready: 1 })),
+      () => controller.abort(),
+    ]);
+    const r = await run(['train', 'long', '--image', 'img', '--', 'python', 'train.py'], { kube, signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Stopped waiting: the job keeps running; follow it with: mlk train status long -n default');
+    expect(await kube.get(jobRef('long'))).toBeDefined();
+  });
+
   it('with --no-wait prints the job and how to follow it', async () => {
     const kube = gpuCluster();
     const r = await run([...PRIMER.slice(0, -4), '--no-wait', '--', 'python', 'train.py'], { kube });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { formatDuration, parseDuration } from '../../core/duration.js';
-import { MlkError, UsageError } from '../../core/errors.js';
+import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
 import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
 import {
   CONCURRENCY_POLICIES,
@@ -335,6 +335,7 @@ export async function gpuPreflight(session: Session, kube: KubeClient, o: TrainO
 async function waitUntilGone(session: Session, kube: KubeClient, ref: ObjectRef): Promise<void> {
   const started = session.now();
   while (await kube.get(ref)) {
+    if (session.signal?.aborted) throw new InterruptedError(`Interrupted while ${displayName(ref)} was being deleted; nothing new was applied.`);
     if (session.now() - started > 120_000) throw new MlkError(`${displayName(ref)} is still being deleted after 2m`, 'try again when it is gone');
     await session.sleep(1000, session.signal);
   }
@@ -353,7 +354,8 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
   let existing = plan.job ? await kube.get(jobRef) : undefined;
   if (existing && run.replace && run.dryRun === 'none') {
     session.info(`Deleting the existing job ${o.name} and its pods (--replace)`);
-    await kube.delete(jobRef, { propagation: 'Background' });
+    // Foreground: the job goes only after its pods, so the new job's pods are the only ones left.
+    await kube.delete(jobRef, { propagation: 'Foreground' });
     await waitUntilGone(session, kube, jobRef);
     existing = undefined;
   }
@@ -525,7 +527,7 @@ async function statusCommand(session: Session, name: string, flags: TrainFlags):
   }
   if (job) {
     const summary = summarizeJob(job, now, gpu);
-    const pods = (await jobPods(kube, namespace, name)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+    const pods = (await jobPods(kube, namespace, name, job.metadata.uid)).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
     const state = jobState(job);
     const why = state.phase === 'Failed' ? (await explainJobFailure(kube, job, state, pods)).message : undefined;
     reports.push({
