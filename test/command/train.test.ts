@@ -125,6 +125,20 @@ describe('mlk train --dry-run', () => {
   });
 });
 
+describe('mlk train at a terminal', () => {
+  it('asks for the name, image and command, and prints the full command line', async () => {
+    const prompter = new ScriptedPrompter({
+      'Name of the training job': 'model-training',
+      'Container image': 'my-training-image:latest',
+      'Command to run (e.g. python train.py --epochs=100)': 'python train.py --epochs=100',
+    });
+    const r = await run(['train', '--gpus', '2', '--dry-run'], { tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Equivalent command: mlk train model-training --image my-training-image:latest --gpus 2 --namespace default -- python train.py --epochs=100');
+    expect(docs(r.stdout)[0].spec.template.spec.containers[0].command).toEqual(['python', 'train.py', '--epochs=100']);
+  });
+});
+
 describe('mlk train: bad input is a usage error and nothing is sent', () => {
   it.each([
     [['train', 'j', '--image', 'img', '--schedule', '0 25 * * *', '--', 'python'], '--schedule "0 25 * * *" is not a valid cron expression'],
