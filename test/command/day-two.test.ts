@@ -141,6 +141,11 @@ describe('mlk autoscale', () => {
     const r = await run(['autoscale', 'tf-model-server', '--min', '2', '--max', '12', '--cpu', '70', '--hpa-name', 'model-hpa', '--no-wait'], { kube });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('horizontalpodautoscaler.autoscaling/model-hpa configured');
+    const unnamed = await run(['autoscale', 'tf-model-server', '--min', '5', '--max', '12', '--cpu', '70', '--no-wait'], { kube });
+    expect(unnamed.code).toBe(0);
+    expect(unnamed.stdout).toContain('horizontalpodautoscaler.autoscaling/model-hpa configured');
+    expect((await kube.get(ref('model-hpa', 'HorizontalPodAutoscaler', 'autoscaling/v2')))!.spec.minReplicas).toBe(5);
+    expect(await kube.get(ref('tf-model-server', 'HorizontalPodAutoscaler', 'autoscaling/v2'))).toBeUndefined();
   });
 
   it('refuses a CPU target when the containers have no CPU request; --yes warns and goes on', async () => {

@@ -106,6 +106,9 @@ export async function runAutoscale(session: Session, o: AutoscaleOptions, run: R
   if (o.off) return removeAutoscaler(session, o, workload, controlling, run.dryRun);
 
   const target = autoscaleTargetOf(workload);
+  // Without --hpa-name, the autoscaler mlk already made for the workload is the one to change (whatever its name).
+  const ours = controlling.filter((h) => h.metadata.labels?.[MANAGED_BY] === MLK);
+  if (!o.hpaName && ours.length === 1) o = { ...o, hpaName: ours[0]!.metadata.name };
   const hpa = planAutoscale(o, target, session.templates);
   const name = hpa.metadata.name;
   const other = controlling.find((h) => h.metadata.name !== name);
