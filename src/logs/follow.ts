@@ -165,7 +165,7 @@ export class LogsEngine {
       { source: { pod: run.pod, container: run.container, showContainer: view.containers.length > 1, paint }, follow, first, resume },
       {
         open: (options, signal) => this.deps.open(run.pod, options, signal),
-        write: (text) => this.deps.sink.write(text),
+        offer: (data) => this.deps.sink.offer(data),
         output: this.o.output,
         timestamps: this.o.timestamps,
         grep: this.o.grep,
@@ -274,12 +274,16 @@ export class LogsEngine {
     }
   }
 
-  /** Once the Job ended: let streams finish on their own for a moment, then close the rest. */
+  /**
+   * Once the Job ended: let streams finish on their own (a kubelet ends them when the container
+   * stops), then close the rest. The grace is wall-clock time, a safety net for servers that keep
+   * streams open, so it does not go through the injected sleep.
+   */
   private async settle(): Promise<void> {
     const all = Promise.all([...this.runs.values()].map((r) => r.done));
-    const grace = new AbortController();
-    await Promise.race([all, this.deps.sleep(this.deps.graceMs ?? 3000, grace.signal)]);
-    grace.abort();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, this.deps.graceMs ?? 3000)))]);
+    clearTimeout(timer);
     this.stopper.abort();
     await all;
   }

@@ -33,24 +33,37 @@ export class LineSink {
     for (const listener of this.closeListeners.splice(0)) listener();
   }
 
+  /**
+   * Writes whole lines at once when the destination has room, and returns nothing; otherwise
+   * returns a promise of when it can take more (the caller pauses its source until then).
+   */
+  offer(data: Buffer | string): Promise<void> | undefined {
+    if (this.waiting) return this.write(data);
+    if (this.closedFlag || data.length === 0) return undefined;
+    if (this.out.write(data)) return undefined;
+    return this.drained();
+  }
+
+  private drained(): Promise<void> {
+    this.waiting ??= new Promise<void>((resolve) => {
+      const done = () => {
+        this.out.off('drain', done);
+        this.out.off('close', done);
+        this.out.off('error', done);
+        this.waiting = undefined;
+        resolve();
+      };
+      this.out.on('drain', done);
+      this.out.on('close', done);
+      this.out.on('error', done);
+    });
+    return this.waiting;
+  }
+
   /** Writes whole lines; resolves when the destination can take more. */
-  async write(text: string): Promise<void> {
+  async write(text: Buffer | string): Promise<void> {
     while (this.waiting) await this.waiting;
-    if (this.closedFlag || text === '') return;
-    if (!this.out.write(text)) {
-      this.waiting ??= new Promise<void>((resolve) => {
-        const done = () => {
-          this.out.off('drain', done);
-          this.out.off('close', done);
-          this.out.off('error', done);
-          this.waiting = undefined;
-          resolve();
-        };
-        this.out.on('drain', done);
-        this.out.on('close', done);
-        this.out.on('error', done);
-      });
-      await this.waiting;
-    }
+    if (this.closedFlag || text.length === 0) return;
+    if (!this.out.write(text)) await this.drained();
   }
 }

@@ -1,6 +1,6 @@
-import { advance, formatLine, resumeFilter, sinceTimeOf, splitTimestamp, type LineSource, type LogOutput, type ResumePoint } from '../core/logs.js';
+import { formatLine, linePrefix, resumeFilter, sinceTimeOf, timeKey, type LineSource, type LogOutput, type ResumePoint } from '../core/logs.js';
 import type { LogOptions } from '../kube/client.js';
-import { LineSplitter } from './lines.js';
+import { LineBuffer, type Segment } from './lines.js';
 
 export type OpenLog = (options: LogOptions & { follow?: boolean }, signal: AbortSignal) => Promise<NodeJS.ReadableStream>;
 
@@ -15,7 +15,8 @@ export interface TailRequest {
 
 export interface TailDeps {
   open: OpenLog;
-  write: (text: string) => Promise<void>;
+  /** Writes at once and returns nothing, or returns a promise of when the destination has room again. */
+  offer: (data: Buffer | string) => Promise<void> | undefined;
   output: LogOutput;
   timestamps: boolean;
   grep?: RegExp;
@@ -37,6 +38,135 @@ function backoff(attempt: number): number {
   return Math.min(200 * 2 ** (attempt - 1), 5000);
 }
 
+const NL = 10;
+const SPACE = 32;
+
+/** End of the RFC3339 timestamp the server puts before a line (timestamps=true), or -1. */
+function stampEnd(buf: Buffer, start: number, lineEnd: number): number {
+  if (lineEnd - start < 20 || buf[start + 4] !== 45 || buf[start + 7] !== 45 || buf[start + 10] !== 84) return -1;
+  const limit = Math.min(lineEnd, start + 40);
+  for (let i = start + 19; i < limit; i++) if (buf[i] === SPACE) return i;
+  return lineEnd - start <= 40 ? lineEnd : -1; // a line that is only a timestamp: an empty message
+}
+
+/**
+ * Turns whole lines into output, working on bytes: the prefix is put before each message and the
+ * timestamp taken off (unless --timestamps), with no decoding unless --grep or -o json need text,
+ * and one output buffer per batch. Keeps the resume point up to date with every line passed on.
+ */
+class LineFormatter {
+  private readonly prefix: Buffer;
+  private filtering: boolean;
+  private readonly keep: (time: string | undefined) => boolean;
+  /** Per kept line: where its output starts and ends in the input (reused between batches). */
+  private spans = new Int32Array(2048);
+
+  constructor(
+    private readonly source: LineSource,
+    private readonly resume: ResumePoint,
+    private readonly deps: Pick<TailDeps, 'output' | 'timestamps' | 'grep'>,
+  ) {
+    const text = linePrefix(source.pod, source.container, source.showContainer);
+    this.prefix = Buffer.from(`${source.paint ? source.paint(text) : text} `);
+    this.keep = resumeFilter(resume);
+    this.filtering = resume.lastKey !== undefined;
+  }
+
+  /** Output for the whole lines of these segments, and how many lines it holds. */
+  format(segments: Segment[]): { out: Buffer | string; lines: number } {
+    let lines = 0;
+    let json = '';
+    const chunks: Buffer[] = [];
+    for (const { buf, start, end } of segments) {
+      const r = this.formatSegment(buf, start, end);
+      lines += r.lines;
+      if (typeof r.out === 'string') json += r.out;
+      else if (r.out.length) chunks.push(r.out);
+    }
+    return { out: this.deps.output === 'json' ? json : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), lines };
+  }
+
+  private formatSegment(buf: Buffer, start: number, end: number): { out: Buffer | string; lines: number } {
+    const text = this.deps.output !== 'json';
+    let json = '';
+    let lines = 0;
+    let size = 0;
+    // the last timestamp passed on, and how many lines in a row carried exactly it
+    let lastStart = -1;
+    let lastEnd = -1;
+    let run = 0;
+    let pos = start;
+    while (pos < end) {
+      const nl = buf.indexOf(NL, pos);
+      let lineEnd = nl;
+      if (lineEnd > pos && buf[lineEnd - 1] === 13) lineEnd -= 1;
+      const tEnd = stampEnd(buf, pos, lineEnd);
+      const msgStart = tEnd < 0 ? pos : Math.min(tEnd + 1, lineEnd);
+      if (this.filtering) {
+        const time = tEnd < 0 ? undefined : buf.toString('latin1', pos, tEnd);
+        if (!this.keep(time)) {
+          pos = nl + 1;
+          continue;
+        }
+        if (time !== undefined) this.filtering = false;
+      }
+      if (tEnd >= 0) {
+        if (lastStart >= 0 && sameBytes(buf, lastStart, lastEnd, pos, tEnd)) run += 1;
+        else run = 1;
+        lastStart = pos;
+        lastEnd = tEnd;
+      }
+      const message = this.deps.grep || !text ? buf.toString('utf8', msgStart, lineEnd) : undefined;
+      if (this.deps.grep && !this.deps.grep.test(message!)) {
+        pos = nl + 1;
+        continue;
+      }
+      if (text) {
+        const from = this.deps.timestamps || tEnd < 0 ? pos : msgStart;
+        if (2 * lines + 2 > this.spans.length) {
+          const grown = new Int32Array(this.spans.length * 2);
+          grown.set(this.spans);
+          this.spans = grown;
+        }
+        this.spans[2 * lines] = from;
+        this.spans[2 * lines + 1] = lineEnd;
+        size += this.prefix.length + (lineEnd - from) + 1;
+      } else {
+        json += formatLine(this.source, { time: tEnd < 0 ? undefined : buf.toString('latin1', pos, tEnd), message: message! }, this.deps);
+      }
+      lines += 1;
+      pos = nl + 1;
+    }
+    if (lastStart >= 0) this.advance(buf.toString('latin1', lastStart, lastEnd), run);
+    if (!text) return { out: json, lines };
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let i = 0; i < lines; i++) {
+      at += this.prefix.copy(out, at);
+      at += buf.copy(out, at, this.spans[2 * i]!, this.spans[2 * i + 1]!);
+      out[at++] = NL;
+    }
+    return { out, lines };
+  }
+
+  private advance(time: string, run: number): void {
+    const key = timeKey(time);
+    if (key === this.resume.lastKey) this.resume.atLast += run;
+    else {
+      this.resume.lastKey = key;
+      this.resume.lastTime = time;
+      this.resume.atLast = run;
+    }
+  }
+}
+
+/** Whether two byte ranges are equal; timestamps differ near their end, so compare from there. */
+function sameBytes(buf: Buffer, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let i = aEnd - a - 1; i >= 0; i--) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
+}
+
 /**
  * Streams one container's log to the sink, line by line. A stream that breaks (or that ends while
  * the container still runs) is asked for again from the last timestamp seen, and the lines already
@@ -53,36 +183,55 @@ export async function tailContainer(request: TailRequest, deps: TailDeps): Promi
     // a resume point that has seen lines means: continue from there (a break, or the end of a crashed run)
     if (resume.lastTime === undefined) Object.assign(options, request.first);
     else Object.assign(options, { sinceTime: sinceTimeOf(resume.lastTime), previous: request.first.previous });
-    const keep = resumeFilter(resume);
-    const splitter = new LineSplitter();
+    const formatter = new LineFormatter(source, resume, deps);
+    const lines = new LineBuffer();
     let broken: unknown;
     let progressed = false;
+    /** Formats and writes; a promise when the sink is full (the source pauses until it resolves). */
+    const emit = (segments: Segment[]): Promise<void> | undefined => {
+      if (segments.length === 0) return undefined;
+      const before = resume.lastKey;
+      const atLast = resume.atLast;
+      const { out, lines: n } = formatter.format(segments);
+      if (resume.lastKey !== before || resume.atLast !== atLast) progressed = true;
+      result.lines += n;
+      return out.length ? deps.offer(out) : undefined;
+    };
     try {
-      const stream = await deps.open(options, deps.signal);
-      const destroy = () => (stream as { destroy?: () => void }).destroy?.();
-      deps.signal.addEventListener('abort', destroy, { once: true });
-      try {
-        const emit = async (lines: string[]) => {
-          let text = '';
-          for (const raw of lines) {
-            const line = splitTimestamp(raw);
-            if (!keep(line.time)) continue;
-            advance(resume, line.time);
-            progressed = true;
-            if (deps.grep && !deps.grep.test(line.message)) continue;
-            text += formatLine(source, line, deps);
-            result.lines += 1;
-          }
-          if (text) await deps.write(text);
+      const stream = (await deps.open(options, deps.signal)) as NodeJS.ReadableStream & { destroy?: (error?: Error) => void };
+      await new Promise<void>((resolve, reject) => {
+        let pending: Promise<void> | undefined;
+        let ended = false;
+        const destroy = () => stream.destroy?.();
+        deps.signal.addEventListener('abort', destroy, { once: true });
+        const finish = (error?: unknown) => {
+          deps.signal.removeEventListener('abort', destroy);
+          stream.removeListener('data', onData);
+          if (error !== undefined) reject(error);
+          else resolve();
         };
-        for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-          await emit(splitter.push(chunk));
-          if (deps.signal.aborted) break;
-        }
-        if (!deps.signal.aborted) await emit(splitter.end());
-      } finally {
-        deps.signal.removeEventListener('abort', destroy);
-      }
+        const onData = (chunk: Buffer | string) => {
+          const wait = emit(lines.push(chunk));
+          if (!wait) return;
+          // backpressure: stop reading this stream until stdout has room again
+          stream.pause();
+          pending = wait.then(() => {
+            pending = undefined;
+            if (!deps.signal.aborted) stream.resume();
+          });
+        };
+        stream.on('data', onData);
+        stream.once('end', () => {
+          ended = true;
+          void (pending ?? Promise.resolve()).then(() => {
+            if (!deps.signal.aborted) return emit(lines.end());
+          }).then(() => finish(), finish);
+        });
+        stream.once('error', (error) => finish(error));
+        stream.once('close', () => {
+          if (!ended) finish(deps.signal.aborted ? undefined : new Error('the log stream closed early'));
+        });
+      });
     } catch (error) {
       broken = error;
     }

@@ -189,7 +189,7 @@ describe('resume after a break', () => {
       { source: { pod: 'a', container: 'main', showContainer: false }, follow: true, first: { tailLines: 5 }, resume: newResumePoint() },
       {
         open: (o, s) => fake.open('a', o, s),
-        write: async (t) => void out.out.write(t),
+        offer: (t) => void out.out.write(t),
         output: 'text', timestamps: false, signal: new AbortController().signal, sleep: () => turn(),
         stillRunning: async () => {
           const was = running;

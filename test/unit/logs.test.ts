@@ -3,7 +3,7 @@ import { UsageError } from '../../src/core/errors.js';
 import {
   advance, formatLine, jobOutcome, labelSelectorString, newResumePoint, podColour, podView, resumeFilter, sinceTimeOf, splitTimestamp, timeKey, validateLogsOptions,
 } from '../../src/core/logs.js';
-import { LineSplitter } from '../../src/logs/lines.js';
+import { LineBuffer, type Segment } from '../../src/logs/lines.js';
 
 const base = { namespace: 'default' };
 
@@ -87,20 +87,26 @@ describe('prefixes and colours', () => {
   });
 });
 
-describe('LineSplitter', () => {
+describe('LineBuffer', () => {
+  const lines = (segments: Segment[]) => segments.flatMap((g) => g.buf.subarray(g.start, g.end).toString('utf8').split('\n').filter(Boolean));
+
   it('keeps partial lines until their newline, and never splits a UTF-8 character', () => {
-    const s = new LineSplitter();
+    const b = new LineBuffer();
     const bytes = Buffer.from('héllo\nwörld\r\npart');
     const out: string[] = [];
-    for (let i = 0; i < bytes.length; i++) out.push(...s.push(bytes.subarray(i, i + 1)));
-    expect(out).toEqual(['héllo', 'wörld']);
-    expect(s.end()).toEqual(['part']);
+    for (let i = 0; i < bytes.length; i++) out.push(...lines(b.push(bytes.subarray(i, i + 1))));
+    expect(out).toEqual(['héllo', 'wörld\r']);
+    expect(lines(b.end())).toEqual(['part']);
   });
 
   it('bounds a line that never ends', () => {
-    const s = new LineSplitter(10);
-    expect(s.push('x'.repeat(25))).toEqual(['x'.repeat(10), 'x'.repeat(10)]);
-    expect(s.buffered).toBe(5);
+    const b = new LineBuffer(10);
+    expect(lines(b.push('x'.repeat(5)))).toEqual([]);
+    expect(b.buffered).toBe(5);
+    expect(lines(b.push('x'.repeat(20)))).toEqual(['x'.repeat(25)]);
+    expect(b.buffered).toBe(0);
+    expect(lines(b.push('abc\ndef\ngh'))).toEqual(['abc', 'def']);
+    expect(lines(b.push('i\n'))).toEqual(['ghi']);
   });
 });
 
