@@ -61,7 +61,7 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; data?: boolean; 
 ];
 
 /** The instance names mlk manages in a namespace (from its workloads), sorted. */
-export async function managedInstances(kube: KubeClient, namespace: string): Promise<string[]> {
+export async function managedInstances(kube: KubeClient, namespace: string | undefined): Promise<string[]> {
   const names = new Set<string>();
   for (const { apiVersion, kind } of MANAGED_KINDS.filter((k) => k.workload)) {
     for (const o of await kube.list(apiVersion, kind, namespace, { labelSelector: `${MANAGED_BY}=${MLK}` })) {
@@ -73,11 +73,12 @@ export async function managedInstances(kube: KubeClient, namespace: string): Pro
 }
 
 /** An MlkError for a name that is not there, saying what is. */
-export async function unknownName(kube: KubeClient, namespace: string, what: string): Promise<MlkError> {
+export async function unknownName(kube: KubeClient, namespace: string | undefined, what: string): Promise<MlkError> {
   const names = await managedInstances(kube, namespace);
+  const where = namespace === undefined ? 'any namespace' : `namespace ${namespace}`;
   return new MlkError(
-    `${what} in namespace ${namespace}`,
-    names.length ? `mlk manages there: ${names.join(', ')}` : `mlk manages nothing in namespace ${namespace} (try -n NAMESPACE, or mlk status -A)`,
+    `${what} in ${where}`,
+    names.length ? `mlk manages there: ${names.join(', ')}` : `mlk manages nothing in ${where} (try -n NAMESPACE, or mlk status -A)`,
   );
 }
 

@@ -75,9 +75,13 @@ describe('mlk scale', () => {
 
   it('rejects bad input with exit 2 naming the flag, and an unknown NAME with exit 1 saying what exists', async () => {
     const kube = await withWeb();
-    const bad = await run(['scale', 'web', '--replicas', '-1', '-n', 'default'], { kube });
+    const bad = await run(['scale', 'web', '--replicas', '-1'], { kube });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--replicas must be at least 0, got -1');
+    for (const argv of [['scale', 'web', '--replicas', '-1'], ['autoscale', 'web', '--min', '0', '--max', '2'], ['rollback', 'web', '--to-revision', 'x'], ['delete', 'Web']]) {
+      const r = await run(argv);
+      expect([r.code, r.connected], argv.join(' ')).toEqual([2, false]);
+    }
     const unknown = await run(['scale', 'nope', '--replicas', '2'], { kube });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('mlk has no workload named nope in namespace default');
@@ -230,6 +234,25 @@ describe('mlk status', () => {
     expect(r.code).toBe(0);
     expect(r.stdout.match(/^KIND/gm)).toHaveLength(2);
     expect(r.stdout).toContain('nginx:1.28');
+  });
+});
+
+describe('mlk status --watch on a terminal', () => {
+  it('redraws the table in place every 2s until interrupted', async () => {
+    const kube = await withWeb();
+    const controller = new AbortController();
+    let lists = 0;
+    const original = kube.list.bind(kube);
+    kube.list = async (...args) => {
+      if (args[1] === 'Deployment' && ++lists === 3) controller.abort();
+      return original(...args);
+    };
+    const r = await run(['status', '--watch'], { kube, signal: controller.signal, stdoutTTY: true });
+    expect(r.code).toBe(0);
+    const frames = r.stdout.split('\u001b[');
+    expect(r.stdout.match(/KIND {3}/g)).toHaveLength(3);
+    expect(frames.filter((f) => /^\d+F/.test(f))).toHaveLength(2);
+    expect(r.stdout).toContain('Every 2s; Ctrl-C to stop.');
   });
 });
 

@@ -45,6 +45,8 @@ export interface HarnessOptions {
   signal?: AbortSignal;
   /** kubectl/helm: e.g. a StubRunner, which fails the test on a command it was not told about. */
   runner?: ProcessRunner;
+  /** stdout is a terminal (e.g. for in-place refreshes); default false. */
+  stdoutTTY?: boolean;
 }
 
 /** Runs a whole mlk command line through the real program with fakes at every boundary. */
@@ -58,7 +60,7 @@ export async function run(argv: string[], options: HarnessOptions = {}): Promise
   let connected = false;
   let clock = 0;
   const deps: Deps = {
-    io: { stdin: new PassThrough(), stdout, stderr, interactive: Boolean(options.tty), stderrIsTTY: false, stdoutIsTTY: false },
+    io: { stdin: new PassThrough(), stdout, stderr, interactive: Boolean(options.tty), stderrIsTTY: false, stdoutIsTTY: Boolean(options.stdoutTTY) },
     env: { HOME: '/nonexistent', ...options.env },
     cwd: options.cwd ?? '/nonexistent',
     connect: async () => {

@@ -71,11 +71,12 @@ Examples:
   cmd.action(async (name: string | undefined, flags: AutoscaleFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
-    const namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
+    // Flags are checked before the cluster is contacted; the namespace is then the one the cluster connection uses.
     const options = validateAutoscaleOptions({
-      target: name, namespace, min: flags.min, max: flags.max, cpu: flags.cpu, memory: flags.memory, metrics: flags.metric,
+      target: name, namespace: session.offlineNamespace(), min: flags.min, max: flags.max, cpu: flags.cpu, memory: flags.memory, metrics: flags.metric,
       scaleDownStabilization: flags.scaleDownStabilization, hpaName: flags.hpaName, off: flags.off,
     });
+    if (dryRun !== 'client') options.namespace = session.settings.namespace ?? (await session.namespace());
     const timeoutMs = flags.timeout === undefined ? AUTOSCALE_WAIT_MS : parseDuration(flags.timeout, '--timeout');
     await runAutoscale(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, timeoutMs, force: Boolean(flags.forceConflicts), yes: Boolean(command.optsWithGlobals().yes) });
   });

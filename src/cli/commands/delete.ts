@@ -36,8 +36,8 @@ Examples:
   mlk delete web-app --dry-run`);
   cmd.action(async (name: string | undefined, flags: DeleteFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
-    const namespace = session.settings.namespace ?? (await session.namespace());
-    const options = validateDeleteOptions({ name, namespace, deleteData: flags.deleteData });
+    const options = validateDeleteOptions({ name, namespace: session.offlineNamespace(), deleteData: flags.deleteData });
+    options.namespace = session.settings.namespace ?? (await session.namespace());
     await runDelete(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }

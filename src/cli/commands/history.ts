@@ -25,8 +25,8 @@ Examples:
   mlk history deployment/legacy-api -o json`);
   cmd.action(async (name: string | undefined, flags: { output?: string }, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
-    const namespace = session.settings.namespace ?? (await session.namespace());
-    const options = validateHistoryOptions({ target: name, namespace });
+    const options = validateHistoryOptions({ target: name, namespace: session.offlineNamespace() });
+    options.namespace = session.settings.namespace ?? (await session.namespace());
     await runHistory(session, options, flags.output ?? 'table');
   });
 }

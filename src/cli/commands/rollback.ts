@@ -32,8 +32,8 @@ Examples:
   mlk history tf-model-server`);
   cmd.action(async (name: string | undefined, flags: RollbackFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
-    const namespace = session.settings.namespace ?? (await session.namespace());
-    const options = validateRollbackOptions({ target: name, namespace, toRevision: flags.toRevision });
+    const options = validateRollbackOptions({ target: name, namespace: session.offlineNamespace(), toRevision: flags.toRevision });
+    options.namespace = session.settings.namespace ?? (await session.namespace());
     await runRollback(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }

@@ -44,8 +44,9 @@ Examples:
   cmd.action(async (name: string | undefined, flags: ScaleFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
-    const namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
-    const options = validateScaleOptions({ target: name, namespace, replicas: flags.replicas });
+    // Flags are checked before the cluster is contacted; the namespace is then the one the cluster connection uses.
+    const options = validateScaleOptions({ target: name, namespace: session.offlineNamespace(), replicas: flags.replicas });
+    if (dryRun !== 'client') options.namespace = session.settings.namespace ?? (await session.namespace());
     await runScale(session, options, { dryRun, wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }

@@ -59,7 +59,7 @@ export async function collectStatus(kube: KubeClient, request: StatusRequest, no
   const list = (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) => kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector });
   const workloads: KubeObject[] = [];
   for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
-  if (name && workloads.length === 0) throw await unknownName(kube, namespace!, `mlk has nothing named ${name}`);
+  if (name && workloads.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
   const services = await list('v1', 'Service', selector);
   const hpas = await list('autoscaling/v2', 'HorizontalPodAutoscaler');
   if (!name) return buildStatus({ workloads, services, hpas }, now, false);
