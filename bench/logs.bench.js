@@ -5,8 +5,10 @@
 // 1. The local test cluster (KWOK serves the same ~300-line file for every container): skipped with
 //    a message when it is not up. 2. Large logs: a small in-process API server (HTTP, no TLS) that
 //    serves pods and generated log streams of any size, so both tools read hundreds of MB; it shows
-//    whether memory stays bounded as logs grow. Each tool runs BENCH_LOG_RUNS times (default 3),
-//    alternating; the table shows medians. Peak memory is the maximum RSS from /usr/bin/time -v.
+//    whether memory stays bounded as logs grow (BENCH_LOG_BIG_LINES per pod, default 25000,250000;
+//    BENCH_LOG_BIG_PODS, default 8). Each tool runs BENCH_LOG_RUNS times (default 3), alternating;
+//    the table shows medians. Peak memory is the maximum RSS from /usr/bin/time -v. The same command
+//    with --tail 0 gives each tool's start-up time and memory floor.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -35,8 +37,12 @@ function measure(argv, env) {
     const child = spawn(file, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let lines = 0;
     let bytes = 0;
+    let first;
+    let last;
     let stderr = '';
     child.stdout.on('data', (chunk) => {
+      last = process.hrtime.bigint();
+      first ??= last;
       bytes += chunk.length;
       for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines += 1;
     });
@@ -46,26 +52,50 @@ function measure(argv, env) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       if (code !== 0) return reject(new Error(`${argv.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      resolve({ seconds, lines, bytes, rssMiB: rss ? Number(rss[1]) / 1024 : NaN });
+      resolve({
+        seconds,
+        lines,
+        bytes,
+        rssMiB: rss ? Number(rss[1]) / 1024 : NaN,
+        // start-up: until the first line arrives; streaming: from the first line to the last
+        startup: first === undefined ? seconds : Number(first - started) / 1e9,
+        streaming: first === undefined ? 0 : Number(last - first) / 1e9,
+      });
     });
   });
 }
 
-async function compare(title, cases, env) {
+/**
+ * Runs each case `runs` times, alternating, and prints medians: the whole run, the start-up (until
+ * the first line) and the streaming rate (lines between the first and the last). With `fixed` (the
+ * same command showing no lines, --tail 0), also each tool's memory floor, measured once.
+ */
+async function compare(title, cases, env, fixed) {
   const results = Object.fromEntries(cases.map(([name]) => [name, []]));
+  const floors = {};
   for (let i = 0; i < runs; i++) {
     for (const [name, argv] of i % 2 ? [...cases].reverse() : cases) results[name].push(await measure(argv, env));
   }
+  if (fixed) for (const [name, , empty] of cases) floors[name] = await measure(empty, env);
   console.log(`\n${title}`);
-  console.log('tool      lines    MB   seconds   lines/s   peak RSS MiB');
-  for (const [name, argv] of cases) {
+  console.log(`tool       lines     MB  seconds   lines/s  start-up s  lines/s streaming  peak RSS MiB${fixed ? '  RSS floor MiB' : ''}`);
+  for (const [name] of cases) {
     const r = results[name];
     const seconds = median(r.map((x) => x.seconds));
     const lines = r[0].lines;
-    console.log(`${name.padEnd(8)} ${String(lines).padStart(7)} ${(r[0].bytes / 1e6).toFixed(1).padStart(5)} ${seconds.toFixed(2).padStart(9)} ${Math.round(lines / seconds).toString().padStart(9)} ${median(r.map((x) => x.rssMiB)).toFixed(0).padStart(14)}`);
-    console.log(`         $ ${argv.map((a) => (a === process.execPath ? 'node' : a === join(root, 'bin/mlk.js') ? 'bin/mlk.js' : a === kubectl ? 'kubectl' : a)).join(' ')}`);
+    const streaming = median(r.map((x) => (x.streaming > 0 ? x.lines / x.streaming : NaN)));
+    console.log(
+      `${name.padEnd(8)} ${String(lines).padStart(8)} ${(r[0].bytes / 1e6).toFixed(1).padStart(6)} ${seconds.toFixed(2).padStart(8)} ${Math.round(lines / seconds).toString().padStart(9)}` +
+      ` ${median(r.map((x) => x.startup)).toFixed(2).padStart(11)} ${Math.round(streaming).toString().padStart(18)} ${median(r.map((x) => x.rssMiB)).toFixed(0).padStart(13)}` +
+      (fixed ? ` ${floors[name].rssMiB.toFixed(0).padStart(14)}` : ''),
+    );
   }
+  for (const [name, argv] of cases) console.log(`  ${name}: ${shown(argv)}`);
   return results;
+}
+
+function shown(argv) {
+  return argv.map((a) => (a === process.execPath ? 'node' : a === join(root, 'bin/mlk.js') ? 'bin/mlk.js' : a === kubectl ? 'kubectl' : a)).join(' ');
 }
 
 function k(args, env) {
@@ -88,10 +118,11 @@ async function onTestCluster() {
     for (let i = 0; i < 60 && k(['get', 'serviceaccount', 'default', '-n', ns], env).status !== 0; i++) await new Promise((r) => setTimeout(r, 500));
     const deploy = spawnSync(mlk[0], [...mlk.slice(1), 'deploy', 'app', 'chatty', '--image', 'nginx', '--port', '80', '--replicas', String(pods), '-n', ns, '--timeout', '120s'], { env: { ...process.env, ...env }, encoding: 'utf8' });
     if (deploy.status !== 0) throw new Error(`mlk deploy app failed: ${deploy.stderr}`);
+    const kubectlArgs = [kubectl, 'logs', '-n', ns, '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(pods), '--since', '1h'];
     await compare(`local test cluster (KWOK): ${pods} pods, one container each, the same ~300-line log each`, [
-      ['mlk', [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h']],
-      ['kubectl', [kubectl, 'logs', '-n', ns, '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(pods), '--since', '1h', '--tail', '-1']],
-    ], env);
+      ['mlk', [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h'], [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h', '--tail', '0']],
+      ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
+    ], env, true);
   } finally {
     k(['delete', 'namespace', ns, '--wait=false'], env);
   }
@@ -137,11 +168,12 @@ function fakeApiServer(podCount, linesPerPod) {
     if (pod && !one[2]) return json(res, 200, pod);
     if (pod && one[2]) {
       const stamps = url.searchParams.get('timestamps') === 'true';
+      const limit = url.searchParams.has('tailLines') ? Math.min(Number(url.searchParams.get('tailLines')), linesPerPod) : linesPerPod;
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       const data = blocks[String(stamps)];
       let sent = 0;
       const pump = () => {
-        while (sent < linesPerPod) {
+        while (sent < limit) {
           sent += 256; // whole blocks: the line count is rounded up to a multiple of 256
           if (!res.write(data)) return void res.once('drain', pump);
         }
@@ -153,9 +185,7 @@ function fakeApiServer(podCount, linesPerPod) {
   });
 }
 
-async function largeLogs() {
-  const podCount = Number(process.env.BENCH_LOG_BIG_PODS ?? 8);
-  const linesPerPod = Number(process.env.BENCH_LOG_BIG_LINES ?? 250_000);
+async function largeLogs(podCount, linesPerPod) {
   const server = fakeApiServer(podCount, linesPerPod);
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const dir = mkdtempSync(join(tmpdir(), 'mlk-bench-logs-'));
@@ -166,11 +196,12 @@ async function largeLogs() {
     users: [{ name: 'bench', user: {} }],
     contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench', namespace: 'bench' } }],
   }));
+  const kubectlArgs = [kubectl, 'logs', '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(podCount), '--since', '1h'];
   try {
     await compare(`large logs (in-process API server): ${podCount} pods x ${linesPerPod} lines`, [
-      ['mlk', [...mlk, 'logs', 'chatty', '--since', '1h']],
-      ['kubectl', [kubectl, 'logs', '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(podCount), '--since', '1h', '--tail', '-1']],
-    ], { KUBECONFIG: kubeconfig, HOME: dir });
+      ['mlk', [...mlk, 'logs', 'chatty', '--since', '1h'], [...mlk, 'logs', 'chatty', '--since', '1h', '--tail', '0']],
+      ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
+    ], { KUBECONFIG: kubeconfig, HOME: dir }, true);
   } finally {
     server.close();
   }
@@ -178,7 +209,7 @@ async function largeLogs() {
 
 if (process.env.BENCH_LOG_SERVE) {
   // development aid: only serve the large logs, e.g. to profile a tool against them
-  const server = fakeApiServer(Number(process.env.BENCH_LOG_BIG_PODS ?? 8), Number(process.env.BENCH_LOG_BIG_LINES ?? 250_000));
+  const server = fakeApiServer(Number(process.env.BENCH_LOG_BIG_PODS ?? 8), Number((process.env.BENCH_LOG_BIG_LINES ?? '250000').split(',')[0]));
   await new Promise((r) => server.listen(Number(process.env.BENCH_LOG_SERVE), '127.0.0.1', r));
   console.log(`serving on http://127.0.0.1:${server.address().port}`);
   await new Promise(() => {});
@@ -186,4 +217,5 @@ if (process.env.BENCH_LOG_SERVE) {
 
 console.log(`medians of ${runs} runs each; kubectl: ${kubectl}; peak RSS: ${timeBin ? '/usr/bin/time -v' : 'unavailable'}`);
 await onTestCluster();
-await largeLogs();
+const pods = Number(process.env.BENCH_LOG_BIG_PODS ?? 8);
+for (const lines of (process.env.BENCH_LOG_BIG_LINES ?? '25000,250000').split(',').map(Number)) await largeLogs(pods, lines);

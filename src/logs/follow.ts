@@ -257,7 +257,9 @@ export class LogsEngine {
         }
       }
       for (const [key, run] of this.runs) {
-        if (!seen.has(key) && run.active) run.controller.abort(); // the pod went away: end quietly
+        if (seen.has(key)) continue;
+        if (run.active) run.controller.abort(); // the pod went away: end quietly
+        else this.runs.delete(key); // forget it, so a long -f through many rollouts stays small
       }
       initial = false;
       if (this.deps.getJob) {

@@ -128,6 +128,13 @@ describe('the multiplexer', () => {
     expect(out.lines().sort()).toEqual(['[p/main] from main', '[p/side] from side']);
   });
 
+  it('drops a carriage return, keeps lines without a timestamp and a last line without a newline', async () => {
+    const fake = scripted({ a: [{ chunks: [`${T(1)} windows line\r\n`, 'no stamp here\n', `${T(2)} `, 'unfinished'] }] });
+    const { e, out } = engine({}, { listPods: async () => [pod('a')], open: fake.open });
+    await e.run();
+    expect(out.text()).toBe('[a] windows line\n[a] no stamp here\n[a] unfinished\n');
+  });
+
   it('applies --grep to the message, --timestamps and -o json', async () => {
     const chunks = [stamped(1, 'INFO ok', '.5'), stamped(2, 'ERROR bad')];
     const text = scripted({ a: [{ chunks: [...chunks] }] });
