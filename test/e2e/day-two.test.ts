@@ -140,7 +140,7 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
 
   it("exec runs kubectl exec in a ready pod and exits with kubectl's code; a missing kubectl is named", async () => {
     const pods = await kubectlJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=app']);
-    const pod = pods.items[0].metadata.name;
+    const pod = pods.items.filter((p: any) => !p.metadata.deletionTimestamp)[0].metadata.name;
     const direct = await kubectl(['exec', '-i', pod, '-n', ns, '--', 'echo', 'hi']);
     const r = await mlk(inNs(['exec', 'app', '--', 'echo', 'hi']), { MLK_KUBECTL: kubectlPath() });
     expect(r.stderr).toContain(`Running: kubectl exec -i ${pod} -n ${ns} -- echo hi`);
