@@ -69,6 +69,26 @@ describe('mlk deploy --helm', () => {
     expect(r.stderr).toContain('helm rolled web back to what was running before (revision 3)');
   });
 
+  it('while helm waits, mlk watches the new pods: a failure says why in plain words', async () => {
+    const kube = new FakeKubeClient().seed({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-abc', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' } },
+      spec: { containers: [{ name: 'web', image: 'nginx:no-such-tag' }] },
+      status: { phase: 'Pending', containerStatuses: [{ name: 'web', image: 'nginx:no-such-tag', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] },
+    });
+    const runner = new StubRunner()
+      .on(['version'], V4)
+      .on(['status'], release('web', 1))
+      .on(['upgrade'], async () => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return { exitCode: 1, stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: resource Deployment/default/web not ready\n' };
+      });
+    const r = await run(['deploy', 'app', 'web', '--image', 'nginx:no-such-tag', '--port', '80', '--expose', 'ClusterIP', '--helm'], { kube, runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('why: the image nginx:no-such-tag of container web cannot be pulled (ImagePullBackOff');
+  });
+
   it('objects that exist outside the release: the hint says how to go on', async () => {
     const runner = new StubRunner()
       .on(['version'], V4)

@@ -106,10 +106,10 @@ export interface StubReply {
 export class StubRunner implements ProcessRunner {
   readonly calls: { file: string; args: string[]; env?: Record<string, string> }[] = [];
   readonly unexpected: string[] = [];
-  private readonly stubs: { prefix: string[]; reply: StubReply | ((args: string[]) => StubReply) }[] = [];
+  private readonly stubs: { prefix: string[]; reply: StubReply | ((args: string[]) => StubReply | Promise<StubReply>) }[] = [];
 
   /** Replies to commands whose argv starts with these words (first matching stub wins). */
-  on(prefix: string[], reply: StubReply | ((args: string[]) => StubReply) = {}): this {
+  on(prefix: string[], reply: StubReply | ((args: string[]) => StubReply | Promise<StubReply>) = {}): this {
     this.stubs.push({ prefix, reply });
     return this;
   }
@@ -122,7 +122,7 @@ export class StubRunner implements ProcessRunner {
       this.unexpected.push(line);
       throw new Error(`test: unexpected command: ${line}`);
     }
-    const reply = typeof stub.reply === 'function' ? stub.reply(args) : stub.reply;
+    const reply = typeof stub.reply === 'function' ? await stub.reply(args) : stub.reply;
     return { exitCode: reply.exitCode ?? (reply.notFound ? 127 : 0), stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', notFound: reply.notFound };
   }
 }

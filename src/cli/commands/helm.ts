@@ -1,8 +1,10 @@
 import { Option, type Command } from 'commander';
 import { deployChart } from '../../core/chart-deploy.js';
 import type { DeployPlan } from '../../core/deploy.js';
+import { diagnosePod, type PodProblem } from '../../core/diagnose.js';
 import { MlkError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
+import type { KubeClient } from '../../kube/client.js';
 import { displayName, type KubeObject } from '../../kube/types.js';
 import {
   connectionArgs,
@@ -81,7 +83,12 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     const verb = previous ? `Upgrading release ${release} (revision ${previous.revision + 1})` : `Installing release ${release}`;
     const progress = await session.progress(`${verb}${wait ? ', waiting for it to be ready' : ''}`);
     const started = session.now();
-    const r = await ctx.runner.run(ctx.binary, args, { env: ctx.env });
+    // While helm waits, mlk watches the new pods, so a failure can say why in plain words.
+    let done = false;
+    const running = ctx.runner.run(ctx.binary, args, { env: ctx.env }).finally(() => (done = true));
+    const problem = wait ? watchPods(session, kube, plan, () => done, (p) => progress.update(`${verb}: ${p.message}`)) : Promise.resolve(undefined);
+    const r = await running;
+    const why = await problem;
     if (r.notFound) {
       progress.fail(`helm was not found`);
       throw helmMissing(ctx.binary);
@@ -96,7 +103,7 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
         : rolledBack
           ? `helm rolled ${release} back to what was running before (revision ${after!.revision}); see helm history ${release} -n ${o.namespace}`
           : `see helm history ${release} -n ${o.namespace} and helm status ${release} -n ${o.namespace}`;
-      throw new MlkError(`helm ${previous ? 'upgrade' : 'install'} of release ${release} failed: ${reason}`, hint);
+      throw new MlkError(`helm ${previous ? 'upgrade' : 'install'} of release ${release} failed: ${reason}${why ? `\n  why: ${why.message}` : ''}`, hint);
     }
     const status = parseRelease(r.stdout);
     const how = dryRun ? 'checked by the server (dry run)' : status.status;
@@ -116,6 +123,33 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     for (const line of endpointLines(live ?? plan.service)) session.info(line);
   }
   void result;
+}
+
+/** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */
+async function watchPods(session: Session, kube: KubeClient, plan: DeployPlan, finished: () => boolean, onProblem: (p: PodProblem) => void): Promise<PodProblem | undefined> {
+  const matchLabels: Record<string, string> = plan.deployment.spec?.selector?.matchLabels ?? {};
+  const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  const image = plan.options.image;
+  let last: PodProblem | undefined;
+  while (!finished() && selector) {
+    try {
+      const pods = await kube.list('v1', 'Pod', plan.options.namespace, { labelSelector: selector });
+      for (const pod of pods) {
+        if (!(pod.spec?.containers ?? []).some((c: { image?: string }) => c.image === image)) continue;
+        const p = diagnosePod(pod);
+        if (p && p.message !== last?.message) onProblem(p);
+        if (p) last = p;
+      }
+    } catch {
+      // watching is a courtesy: helm decides
+    }
+    if (finished()) break;
+    await session.sleep(2000, session.signal);
+    // A real turn of the event loop, whatever the clock: helm's exit must be able to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (session.signal?.aborted) break;
+  }
+  return last;
 }
 
 interface HelmInstallFlags {
