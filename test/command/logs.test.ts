@@ -130,6 +130,18 @@ describe('mlk logs', () => {
     expect(one.stdout).toBe('[p] hello\n');
   });
 
+  it('colours each pod prefix on a terminal, the same colour every run; never with NO_COLOR or --no-color', async () => {
+    const first = await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true });
+    const again = await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true });
+    const colourOf = (out: string, pod: string) => new RegExp(`(\u001b\\[\\d+m)\\[${pod}\\]`).exec(out)?.[1];
+    expect(colourOf(first.stdout, 'web-1')).toBeDefined();
+    expect(colourOf(first.stdout, 'web-1')).toBe(colourOf(again.stdout, 'web-1'));
+    expect(first.stdout).toContain('[web-1]\u001b[39m one from 1'); // only the prefix is coloured
+    for (const plain of [await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true, env: { NO_COLOR: '1' } }), await run(['logs', 'web', '--no-color'], { kube: cluster(), stdoutTTY: true })]) {
+      expect(plain.stdout).not.toContain('\u001b[');
+    }
+  });
+
   it('--help names every flag and needs no cluster', async () => {
     const r = await run(['logs', '--help']);
     expect(r.code).toBe(0);
