@@ -76,6 +76,14 @@ describe('mlk logs', () => {
     expect(r.stderr).toContain('mlk workloads there: other, web');
   });
 
+  it('still prints the logs when Jobs cannot be read (RBAC)', async () => {
+    const kube = cluster();
+    kube.failOn.set('get/Job', new Error('forbidden'));
+    const r = await run(['logs', 'web'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[web-2] one from 2');
+  });
+
   it('an unknown deployment/NAME is an error too', async () => {
     const r = await run(['logs', 'deployment/nope'], { kube: cluster() });
     expect(r.code).toBe(1);

@@ -75,11 +75,12 @@ export interface ResolvedTarget {
 
 async function mlkWorkloadNames(kube: KubeClient, namespace: string): Promise<string[]> {
   const selector = { labelSelector: `${MANAGED_BY}=${MLK}` };
+  // what cannot be listed (RBAC) is left out rather than hiding the real message
   const lists = await Promise.all([
-    kube.list('apps/v1', 'Deployment', namespace, selector),
-    kube.list('apps/v1', 'StatefulSet', namespace, selector),
-    kube.list('batch/v1', 'Job', namespace, selector),
-    kube.list('v1', 'Pod', namespace, selector),
+    kube.list('apps/v1', 'Deployment', namespace, selector).catch(() => []),
+    kube.list('apps/v1', 'StatefulSet', namespace, selector).catch(() => []),
+    kube.list('batch/v1', 'Job', namespace, selector).catch(() => []),
+    kube.list('v1', 'Pod', namespace, selector).catch(() => []),
   ]);
   const names = new Set(lists.flat().map((o) => o.metadata.labels?.[INSTANCE] ?? o.metadata.name));
   return [...names].sort();
@@ -114,7 +115,8 @@ export async function resolveTarget(kube: KubeClient, target: LogsTarget, namesp
     case 'mlk': {
       const selector = mlkPodSelector(target.name);
       const [job, pods] = await Promise.all([
-        kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace }),
+        // someone allowed to read pods and logs but not Jobs still gets the logs
+        kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace }).catch(() => undefined),
         kube.list('v1', 'Pod', namespace, { labelSelector: selector }),
       ]);
       const trainingOwner = pods
