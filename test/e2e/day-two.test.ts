@@ -79,7 +79,7 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
   it("creates the primer's model-hpa in one command; kubectl sees it with a current CPU value; scale then refuses", async () => {
     const deploy = await mlk(inNs(['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--cpu', '100m', '--timeout', '90s']));
     expect(deploy.code, deploy.stderr).toBe(0);
-    const r = await mlk(inNs(['autoscale', 'tf-model-server', '--min', '1', '--max', '10', '--cpu', '70', '--hpa-name', 'model-hpa', '--timeout', '120s']));
+    const r = await mlk(inNs(['autoscale', 'tf-model-server', '--min', '1', '--max', '10', '--cpu', '70', '--hpa-name', 'model-hpa', '--timeout', '100s']));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('horizontalpodautoscaler.autoscaling/model-hpa created');
     const hpa = await kubectlJson(['get', 'hpa', 'model-hpa', '-n', ns]);
@@ -98,7 +98,7 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('horizontalpodautoscaler/model-hpa controls deployment/tf-model-server (min 1, max 10)');
     expect(refused.stderr).toContain('mlk autoscale tf-model-server --min 5 --max 10');
-  });
+  }, 300_000);
 
   it('status -o json lists the workloads with images, endpoints and the autoscaler', async () => {
     const r = await mlk(inNs(['status', '-o', 'json']));
@@ -172,5 +172,5 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     const again = await mlk(args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('Using the existing claim store-models');
-  });
+  }, 300_000);
 });
