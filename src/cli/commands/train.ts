@@ -413,10 +413,12 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
 }
 
 function lineProgress(session: Session, text: string): Progress {
+  // A line only when something but the elapsed time changes, as progress does without a terminal.
   let last = '';
   const line = (t: string) => {
-    if (t !== last) session.info(t);
-    last = t;
+    const key = t.replace(/ \(\d[\w.]*\)$/, '');
+    if (key !== last) session.info(t);
+    last = key;
   };
   line(text);
   return { update: line, succeed: line, fail: line, stop() {} };
