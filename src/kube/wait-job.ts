@@ -41,7 +41,9 @@ export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 
 /** The pods of a job; with its uid, not those of an earlier job of the same name that are still going away. */
 export async function jobPods(kube: KubeClient, namespace: string, jobName: string, uid?: string): Promise<KubeObject[]> {
-  const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: `${JOB_NAME_LABEL}=${jobName}` });
+  let pods = await kube.list('v1', 'Pod', namespace, { labelSelector: `${JOB_NAME_LABEL}=${jobName}` });
+  // Kubernetes before 1.27 labels job pods only with the short form.
+  if (pods.length === 0) pods = await kube.list('v1', 'Pod', namespace, { labelSelector: `job-name=${jobName}` });
   if (!uid) return pods;
   return pods.filter((p) => {
     const owner = p.metadata.labels?.[CONTROLLER_UID_LABEL] ?? p.metadata.ownerReferences?.find((r) => r.kind === 'Job')?.uid;
