@@ -385,7 +385,7 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
   try {
     results = await applyObjects(session, plan.objects, { dryRun: run.dryRun, force: run.force });
   } catch (error) {
-    if (existing && !run.replace) {
+    if (existing && !run.replace && /immutable|invalid/i.test((error as Error).message)) {
       const state = jobState(existing);
       throw new MlkError(
         `job ${o.name} already exists (${state.phase}) and a Job's pod template cannot change: ${(error as Error).message}`,
