@@ -150,6 +150,24 @@ describe('the multiplexer', () => {
     ]);
   });
 
+  it('--previous reads the previous run of restarted containers only; -c names pods without that container', async () => {
+    const fake = scripted({ crashed: [{ chunks: [stamped(1, 'Traceback: boom')] }] });
+    const infos: string[] = [];
+    const { e, out } = engine({ previous: true }, {
+      listPods: async () => [pod('crashed', { restartCount: 3 }), pod('fine')],
+      open: fake.open,
+      info: (t) => infos.push(t),
+    });
+    await e.run();
+    expect(out.lines()).toEqual(['[crashed] Traceback: boom']);
+    expect(fake.requests.map((r) => [r.pod, r.options.previous])).toEqual([['crashed', true]]);
+    expect(infos).toEqual(['fine has not restarted: no previous logs']);
+
+    const other = engine({ container: 'sidecar' }, { listPods: async () => [pod('p', { containers: ['main'] })], open: scripted({}).open });
+    await other.e.run();
+    expect(other.warnings).toEqual(['pod p has no container sidecar (its containers: main)']);
+  });
+
   it('reads at most --max-log-requests streams at once without -f, and all of them', async () => {
     let open = 0;
     let peak = 0;
