@@ -192,7 +192,7 @@ export class LogsEngine {
     }
   }
 
-  /** Starts following a container run; a pod seen at the start gets --since/--tail, later ones their whole log. */
+  /** Starts following a container run; a pod there at the start gets --since/--tail, later ones their whole log (--since only). */
   private start(view: PodView, c: ContainerView, how: 'initial' | 'new' | 'restart', before?: Run): void {
     const run = this.track(view, c);
     const since = how === 'restart' ? {} : { sinceSeconds: this.o.sinceSeconds };
@@ -213,6 +213,8 @@ export class LogsEngine {
   private async followLoop(): Promise<void> {
     const poll = this.deps.pollMs ?? 2000;
     let initial = true;
+    /** Pods there at the start get --tail even when their container starts later. */
+    const atStart = new Set<string>();
     while (!this.stopper.signal.aborted) {
       let pods: KubeObject[];
       try {
@@ -232,6 +234,7 @@ export class LogsEngine {
           throw new MlkError(tooManyStreamsMessage(needed, this.o.maxLogRequests), `use --max-log-requests ${needed} (or more) to follow them all, or narrow with -l/--selector or -c/--container`);
         }
         if (!views.length && this.deps.waitingFor) this.deps.info(this.deps.waitingFor);
+        for (const v of views) atStart.add(v.uid);
       }
       const seen = new Set<string>();
       for (const view of views) {
@@ -253,7 +256,7 @@ export class LogsEngine {
             }
             continue;
           }
-          this.start(view, c, run ? 'restart' : initial ? 'initial' : 'new', run);
+          this.start(view, c, run ? 'restart' : atStart.has(view.uid) ? 'initial' : 'new', run);
         }
       }
       for (const [key, run] of this.runs) {

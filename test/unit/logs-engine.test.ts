@@ -302,8 +302,10 @@ describe('following (-f)', () => {
     const fake = scripted({
       a: [{ chunks: [stamped(1, 'a starts')], hold: true }],
       b: [{ chunks: [stamped(5, 'b starts')], hold: true }],
+      c: [{ chunks: [stamped(6, 'c starts')], hold: true }],
     });
-    const pods = () => (tick < 2 ? [pod('a')] : tick < 4 ? [pod('a'), pod('b')] : [pod('b')]);
+    // c is there from the start but pending; it starts on the third look, and still gets --tail
+    const pods = () => (tick < 2 ? [pod('a'), pod('c', { state: 'waiting' })] : tick < 4 ? [pod('a'), pod('b'), pod('c')] : [pod('b'), pod('c')]);
     const job = () => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, status: tick >= 6 ? { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } : {} });
     const { e, out } = engine({ follow: true, tail: 10, sinceSeconds: 60 }, {
       listPods: async () => pods(),
@@ -317,9 +319,9 @@ describe('following (-f)', () => {
     const result = await e.run();
     expect(result.stop).toBe('job');
     expect(result.job).toEqual({ outcome: 'failed', reason: 'BackoffLimitExceeded' });
-    expect(out.lines()).toEqual(['[a] a starts', '[b] b starts']);
-    // the pod there at the start got --tail; the one that appeared later its whole log (--since still applies)
-    expect(fake.requests.map((r) => [r.pod, r.options.follow, r.options.tailLines, r.options.sinceSeconds])).toEqual([['a', true, 10, 60], ['b', true, undefined, 60]]);
+    expect(out.lines().sort()).toEqual(['[a] a starts', '[b] b starts', '[c] c starts']);
+    // the pods there at the start got --tail; the one that appeared later its whole log (--since still applies)
+    expect(fake.requests.map((r) => [r.pod, r.options.follow, r.options.tailLines, r.options.sinceSeconds]).sort()).toEqual([['a', true, 10, 60], ['b', true, undefined, 60], ['c', true, 10, 60]]);
   });
 
   it('follows a restarted container again, with the end of the crashed run under --previous', async () => {
