@@ -298,6 +298,19 @@ describe('mlk history and rollback', () => {
     expect(d.spec.template.metadata.labels['pod-template-hash']).toBeUndefined();
   });
 
+  it("rollback of a Deployment mlk applied goes through server-side apply, keeping mlk the owner of the image", async () => {
+    const kube = await twoRevisions();
+    kube.update(ref('web'), (d) => {
+      d.metadata.managedFields = [{ manager: 'mlk', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': {} }, 'f:spec': { 'f:replicas': {}, 'f:selector': {}, 'f:template': {} } } }];
+    });
+    const r = await run(['rollback', 'web'], { kube });
+    expect(r.code).toBe(0);
+    expect(kube.calls.filter((c) => c.verb === 'apply' || c.verb === 'patch').map((c) => `${c.verb} ${c.target}`)).toEqual(['apply Deployment/web']);
+    const d = (await kube.get(ref('web')))!;
+    expect(d.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    expect(d.spec.selector).toEqual({ matchLabels: expect.objectContaining({ 'app.kubernetes.io/instance': 'web' }) });
+  });
+
   it('rollback to the current revision does nothing; to a missing one lists what exists', async () => {
     const kube = await twoRevisions();
     const same = await run(['rollback', 'web', '--to-revision', '2'], { kube });
