@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeKubeClient } from '../../src/kube/fake.js';
 import type { KubeObject } from '../../src/kube/types.js';
-import { run } from '../support/harness.js';
+import { run, ScriptedPrompter } from '../support/harness.js';
 
 const mlkLabels = (instance: string, component = 'server') => ({
   'app.kubernetes.io/instance': instance,
@@ -148,6 +148,15 @@ describe('mlk logs', () => {
     for (const plain of [await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true, env: { NO_COLOR: '1' } }), await run(['logs', 'web', '--no-color'], { kube: cluster(), stdoutTTY: true })]) {
       expect(plain.stdout).not.toContain('\u001b[');
     }
+  });
+
+  it('at a terminal without NAME, asks which workload and prints the equivalent command', async () => {
+    const prompter = new ScriptedPrompter({ Workload: 'web' });
+    const r = await run(['logs', '--tail', '1', '--grep', 'one|two'], { kube: cluster(), tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(prompter.asked).toEqual(['Workload']);
+    expect(r.stderr).toContain("Equivalent command: mlk logs web --tail 1 --grep 'one|two'");
+    expect(r.stdout.split('\n').filter(Boolean).sort()).toEqual(['[web-1] two from 1', '[web-2] one from 2']);
   });
 
   it('--help names every flag and needs no cluster', async () => {

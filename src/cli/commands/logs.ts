@@ -5,6 +5,7 @@ import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelec
 import type { KubeClient } from '../../kube/client.js';
 import { LogsEngine, type EngineResult } from '../../logs/follow.js';
 import { LineSink } from '../../logs/sink.js';
+import type { Prompter } from '../../ui/prompter.js';
 import { makeStyle } from '../../ui/style.js';
 import { addConnectionOptions, addOutputOption } from '../options.js';
 import { Session, type Deps } from '../session.js';
@@ -57,12 +58,32 @@ Examples:
   cmd.action(async (name: string | undefined, flags: LogsFlags, command: Command) => {
     const globals = command.optsWithGlobals();
     const session = new Session(deps, globals);
-    // flags are checked before any cluster contact; the context's namespace is read afterwards
-    const options = validateLogsOptions({ ...flags, target: name, namespace: session.settings.namespace ?? 'default' });
+    const prompter = !name && flags.selector === undefined ? session.prompter() : undefined;
+    // flags are checked before any cluster contact (and before asking); the context's namespace is read afterwards
+    const options = validateLogsOptions({ ...flags, target: prompter ? 'placeholder' : name, namespace: session.settings.namespace ?? 'default' });
     if (session.settings.namespace === undefined) options.namespace = await session.namespace();
+    if (prompter) {
+      const picked = await pickWorkload(session, prompter, options.namespace);
+      options.target = { kind: 'mlk', name: picked };
+      const args = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
+      const at = args.indexOf('logs');
+      const full = at < 0 ? ['logs', picked] : [...args.slice(0, at + 1), picked, ...args.slice(at + 1)];
+      session.info(`Equivalent command: mlk ${full.map(shellWord).join(' ')}`);
+    }
     const color = globals.color !== false && !deps.env.NO_COLOR && deps.io.stdoutIsTTY;
     await runLogs(session, options, { color });
   });
+}
+
+/** At a terminal, NAME can be picked from the workloads mlk manages in the namespace. */
+async function pickWorkload(session: Session, prompter: Prompter, namespace: string): Promise<string> {
+  const names = await mlkWorkloadNames(await session.kube(), namespace);
+  if (!names.length) throw new MlkError(`mlk manages nothing in namespace ${namespace}`, 'give deployment/NAME, job/NAME or -l SELECTOR, or another namespace with -n');
+  return prompter.select('Workload', names.map((n) => ({ name: n, value: n })));
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface ResolvedTarget {
