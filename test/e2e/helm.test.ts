@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECONFIG, dropNamespace, freshNamespace, helmPath, kubectlJson, mlk, skipReason } from './support.js';
+import { KUBECONFIG, dropNamespace, freshNamespace, helmPath, kubectlJson, mlk, skipReason, yamlDocs } from './support.js';
 
 const HELM = helmPath();
 const helmWorks = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' }).status === 0;
@@ -63,11 +63,18 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('helm upgrade of release web failed');
     expect(r.stderr).toMatch(/rolled back/);
+    expect(r.stderr).toContain('why: the image nginx:no-such-tag of container web cannot be pulled');
     const history = helmJson(['history', 'web', '-n', ns]);
     expect(history.map((h: any) => h.status)).toEqual(['superseded', 'failed', 'deployed']);
     expect(history[2].description).toContain('Rollback to 1');
     const deployment = await kubectlJson(['get', 'deployment', 'web', '-n', ns]);
     expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+  });
+
+  it('mlk logs finds the pods of a --helm release (they keep mlk\'s labels)', async () => {
+    const r = await mlk(['logs', 'web', '-n', ns, '--tail', '5'], env);
+    expect(r.stderr).not.toContain('error:');
+    expect(r.code).toBe(0);
   });
 
   it('helm rollback works on an mlk release', async () => {
@@ -95,6 +102,26 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(u.code).toBe(0);
     expect((await kubectlJson(['get', 'pvc', '-n', ns])).items.map((p: any) => p.metadata.name)).toContain('tf-models');
     expect((await kubectlJson(['get', 'deployments', '-n', ns])).items.map((d: any) => d.metadata.name)).not.toContain('tf');
+  });
+
+  it('mlk chart NAME reads a deployed workload back: helm template gives what mlk applied', async () => {
+    const flags = ['--server', 'tf-serving', '--model', 'm', '--model-pvc', 'rb-models', '--pvc-size', '1Gi', '--replicas', '2', '-n', ns];
+    const d = await mlk(['deploy', 'model', 'rb', ...flags, '--timeout', '90s'], env);
+    expect(d.code).toBe(0);
+    const out = join(scratch, 'rb-chart');
+    const c = await mlk(['chart', 'rb', '-n', ns, '--out', out], env);
+    expect(c.stderr).toContain('Wrote a chart of rb');
+    expect(c.code).toBe(0);
+    expect(helm(['lint', out]).code).toBe(0);
+    const rendered = yamlDocs(helm(['template', 'rb', out, '-n', ns]).stdout);
+    const dry = yamlDocs((await mlk(['deploy', 'model', 'rb', ...flags, '--dry-run', '-o', 'yaml'], env)).stdout);
+    expect(rendered.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(dry.map((o) => `${o.kind}/${o.metadata.name}`).sort());
+    // What mlk set is all there; the server's defaults (probe timeouts, the default storage class) may be added.
+    for (const want of dry) {
+      const got = rendered.find((o) => o.kind === want.kind && o.metadata.name === want.metadata.name);
+      if (want.kind === 'PersistentVolumeClaim') delete got.metadata.annotations;
+      expect(got).toMatchObject(want);
+    }
   });
 
   it('mlk helm install with a repository that cannot be reached fails with helm\'s reason (exit 1)', async () => {

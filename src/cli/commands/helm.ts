@@ -77,7 +77,7 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
   const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk', release });
   const dryRun = run.dryRun === 'server' ? 'server' : undefined;
   const wait = run.wait && !dryRun;
-  const result = await withTempChart(files, async (dir) => {
+  await withTempChart(files, async (dir) => {
     const args = upgradeArgs(ctx, { release, chart: dir, namespace: o.namespace, wait, timeoutMs: run.timeoutMs, dryRun, major });
     session.info(`$ ${shown(args.map((a) => (a === dir ? `<chart of ${o.name}>` : a)))}`);
     const verb = previous ? `Upgrading release ${release} (revision ${previous.revision + 1})` : `Installing release ${release}`;
@@ -122,7 +122,6 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     const live = (await kube.get({ apiVersion: 'v1', kind: 'Service', name: plan.service.metadata.name, namespace: o.namespace })) as KubeObject | undefined;
     for (const line of endpointLines(live ?? plan.service)) session.info(line);
   }
-  void result;
 }
 
 /** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */
