@@ -52,6 +52,15 @@ async function podNames(ns: string, selector: string): Promise<string[]> {
   return list.items.map((p: any) => p.metadata.name).sort();
 }
 
+/** Waits until the selector finds a pod, so that it is there when mlk logs starts (and --tail applies to it). */
+async function waitForPod(ns: string, selector: string): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    if ((await podNames(ns, selector)).length) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no pod with ${selector} in ${ns}`);
+}
+
 function jobManifest(name: string, annotations: Record<string, string>): string {
   const labels = { 'app.kubernetes.io/name': 'trainer', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'training', 'app.kubernetes.io/managed-by': 'mlk' };
   return JSON.stringify({
@@ -162,6 +171,7 @@ describe.skipIf(reason)('mlk logs against the real control plane (KWOK serves th
     writeFileSync(join(dir, 'ok.json'), jobManifest('train-ok', { 'mlk.test/duration': '6s' }));
     writeFileSync(join(dir, 'bad.json'), jobManifest('train-bad', { 'mlk.test/fail': 'exit', 'mlk.test/duration': '6s' }));
     expect((await kubectl(['apply', '-n', ns, '-f', join(dir, 'ok.json'), '-f', join(dir, 'bad.json')])).code).toBe(0);
+    await waitForPod(ns, 'batch.kubernetes.io/job-name=train-ok');
     const [ok, bad] = [new Follower(['logs', 'train-ok', '-n', ns, '-f', '--tail', '3']), new Follower(['logs', 'train-bad', '-n', ns, '-f'])];
     const [okCode, badCode] = await Promise.all([ok.exited, bad.exited]);
     expect(ok.stderr).toContain('job train-ok succeeded');
@@ -172,5 +182,16 @@ describe.skipIf(reason)('mlk logs against the real control plane (KWOK serves th
     expect(job.status.conditions.some((c: any) => c.type === 'Complete' && c.status === 'True')).toBe(true);
     expect(badCode).toBe(1);
     expect(bad.stderr).toContain('job train-bad failed');
+  });
+
+  it('a job made by mlk train: mlk logs NAME -f ends with the job, exit 0', async () => {
+    const submitted = await mlk(['train', 'train-mlk', '--image', 'python:3.12', '--pod-annotation', 'mlk.test/duration=5s', '--no-wait', '-n', ns, '--', 'python', 'train.py']);
+    expect(submitted.code, submitted.stderr).toBe(0);
+    await waitForPod(ns, 'batch.kubernetes.io/job-name=train-mlk');
+    const f = new Follower(['logs', 'train-mlk', '-n', ns, '-f', '--tail', '2']);
+    expect(await f.exited).toBe(0);
+    expect(f.stderr).toContain('job train-mlk succeeded');
+    expect(f.lines()).toHaveLength(2);
+    expect(prefixes(f.lines())[0]).toMatch(/^train-mlk-/);
   });
 });
