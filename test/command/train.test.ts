@@ -333,7 +333,9 @@ describe('re-running mlk train', () => {
     kube.failOn.set('apply/Job', new KubeApiError(422, { reason: 'Invalid', message: 'Job.batch "model-training" is invalid: spec.template: Invalid value: field is immutable' }, 'PATCH', '/apis/batch/v1'));
     const changed = await run(['train', 'model-training', '--image', 'my-training-image:v2', '--no-wait', '--', 'python', 'train.py'], { kube });
     expect(changed.code).toBe(1);
-    expect(changed.stderr).toContain("job model-training already exists (Pending) and a Job's pod template cannot change");
+    expect(changed.stderr).toContain(
+      "job model-training already exists (Pending) with a different pod template (image my-training-image:latest -> my-training-image:v2; resources changed), and a Job's pod template cannot change",
+    );
     expect(changed.stderr).toContain('re-run with --replace');
     kube.failOn.delete('apply/Job');
     const replaced = await run(['train', 'model-training', '--image', 'my-training-image:v2', '--no-wait', '--replace', '--', 'python', 'train.py'], { kube });

@@ -363,6 +363,36 @@ async function waitUntilGone(session: Session, kube: KubeClient, ref: ObjectRef)
   }
 }
 
+/** What differs between the pod template of a job in the cluster and the one mlk would apply, in words. */
+export function templateChanges(existing: KubeObject, planned: KubeObject): string[] {
+  const before = existing.spec?.template?.spec ?? {};
+  const after = planned.spec?.template?.spec ?? {};
+  const b = before.containers?.[0] ?? {};
+  const a = after.containers?.[0] ?? {};
+  const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stringify(y ?? null);
+  const changes: string[] = [];
+  if (!same(b.image, a.image)) changes.push(`image ${b.image} -> ${a.image}`);
+  if (!same([...(b.command ?? []), ...(b.args ?? [])], a.command)) changes.push(`command ${commandLine([...(b.command ?? []), ...(b.args ?? [])])} -> ${commandLine(a.command ?? [])}`);
+  const fields: [string, unknown, unknown][] = [
+    ['working directory', b.workingDir, a.workingDir],
+    ['environment', b.env, a.env],
+    ['secrets', b.envFrom, a.envFrom],
+    ['volume mounts', b.volumeMounts, a.volumeMounts],
+    ['node selector', before.nodeSelector, after.nodeSelector],
+  ];
+  for (const [what, x, y] of fields) if (!same(x, y)) changes.push(`${what} changed`);
+  if (!same(comparableResources(b.resources), comparableResources(a.resources))) changes.push('resources changed');
+  return changes;
+}
+
+/** Requests and limits as text; a request the API server defaulted from the limit is left out. */
+function comparableResources(r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): unknown {
+  const text = (m: Record<string, unknown> = {}) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]).sort());
+  const limits = text(r?.limits);
+  const requests = Object.fromEntries(Object.entries(text(r?.requests)).filter(([k, v]) => limits[k] !== v));
+  return { limits, requests };
+}
+
 /** The only step with side effects: preflight, apply, wait, report. */
 export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainOptions): Promise<void> {
   const o = plan.options;
@@ -387,8 +417,9 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
   } catch (error) {
     if (existing && !run.replace && /immutable|invalid/i.test((error as Error).message)) {
       const state = jobState(existing);
+      const changed = templateChanges(existing, plan.job!);
       throw new MlkError(
-        `job ${o.name} already exists (${state.phase}) and a Job's pod template cannot change: ${(error as Error).message}`,
+        `job ${o.name} already exists (${state.phase}) with a different pod template${changed.length ? ` (${changed.join('; ')})` : ''}, and a Job's pod template cannot change`,
         `re-run with --replace to delete it and start again, or pick another NAME`,
       );
     }
