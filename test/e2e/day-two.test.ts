@@ -142,7 +142,7 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     const pods = await kubectlJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=app']);
     const pod = pods.items.filter((p: any) => !p.metadata.deletionTimestamp)[0].metadata.name;
     const direct = await kubectl(['exec', '-i', pod, '-n', ns, '--', 'echo', 'hi']);
-    const r = await mlk(inNs(['exec', 'app', '--', 'echo', 'hi']), { MLK_KUBECTL: kubectlPath() });
+    const r = await mlk(['exec', 'app', '-n', ns, '--', 'echo', 'hi'], { MLK_KUBECTL: kubectlPath() });
     expect(r.stderr).toContain(`Running: kubectl exec -i ${pod} -n ${ns} -- echo hi`);
     expect(r.code).toBe(direct.code);
     const missing = await mlk(inNs(['exec', 'app']), { MLK_KUBECTL: '/nonexistent/kubectl' });
