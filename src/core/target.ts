@@ -1,5 +1,6 @@
+import { isMlkObject, mlkOrHelmSelector } from './chart-release.js';
 import { MlkError, UsageError } from './errors.js';
-import { COMPONENT, INSTANCE, MANAGED_BY, MLK, selectorString } from './labels.js';
+import { COMPONENT, INSTANCE, selectorString } from './labels.js';
 import { validateName } from './validate.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
@@ -27,9 +28,12 @@ export function parseWorkloadTarget(target: string | undefined, purpose: string)
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }
 
-/** Label selector for everything mlk made for an instance. */
+/**
+ * Label selector for everything mlk made for an instance, applied by mlk or installed by
+ * `mlk deploy --helm` (Helm sets managed-by: Helm on what it installs): filter the result with isMlkObject.
+ */
 export function instanceSelector(name: string): string {
-  return `${INSTANCE}=${name},${MANAGED_BY}=${MLK}`;
+  return mlkOrHelmSelector(name);
 }
 
 export function workloadRef(kind: WorkloadKind, name: string, namespace: string) {
@@ -64,7 +68,7 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; data?: boolean; 
 export async function managedInstances(kube: KubeClient, namespace: string | undefined): Promise<string[]> {
   const names = new Set<string>();
   for (const { apiVersion, kind } of MANAGED_KINDS.filter((k) => k.workload)) {
-    for (const o of await kube.list(apiVersion, kind, namespace, { labelSelector: `${MANAGED_BY}=${MLK}` })) {
+    for (const o of (await kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() })).filter(isMlkObject)) {
       const instance = o.metadata.labels?.[INSTANCE];
       if (instance) names.add(instance);
     }
@@ -91,7 +95,7 @@ export async function findWorkload(kube: KubeClient, namespace: string, target: 
   }
   const candidates: KubeObject[] = [];
   for (const kind of ['Deployment', 'StatefulSet'] as const) {
-    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: instanceSelector(target.name) })));
+    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: instanceSelector(target.name) })).filter(isMlkObject));
   }
   const picked = pickWorkload(candidates);
   if (picked) return picked;

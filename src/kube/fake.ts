@@ -20,7 +20,18 @@ function keyOf(apiVersion: string, kind: string, namespace: string | undefined, 
 
 function matchesSelector(labels: Record<string, string> = {}, selector?: string): boolean {
   if (!selector) return true;
-  return selector.split(',').every((term) => {
+  // Terms split at commas outside parentheses: k=v, k!=v, k, !k, k in (a,b), k notin (a,b).
+  return selector.split(/,(?![^(]*\))/).every((raw) => {
+    const term = raw.trim();
+    const set = /^(\S+)\s+(in|notin)\s+\(([^)]*)\)$/.exec(term);
+    if (set) {
+      const values = set[3]!.split(',').map((v) => v.trim());
+      const has = set[1]! in labels && values.includes(labels[set[1]!]!);
+      return set[2] === 'in' ? has : !has;
+    }
+    if (term.startsWith('!')) return !(term.slice(1) in labels);
+    const ne = term.split('!=');
+    if (ne.length === 2) return labels[ne[0]!] !== ne[1];
     const [k, v] = term.split('=');
     return v === undefined ? k! in labels : labels[k!] === v;
   });

@@ -77,6 +77,12 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(r.code).toBe(0);
   });
 
+  it('mlk status finds a --helm release by its name', async () => {
+    const r = await mlk(['status', 'web', '-n', ns], env);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/deployment\s+web\s+2\/2/);
+  });
+
   it('helm rollback works on an mlk release', async () => {
     const r = helm(['rollback', 'web', '1', '-n', ns, '--wait', '--timeout', '60s']);
     expect(r.stderr + r.stdout).toContain('Rollback was a success');
@@ -137,5 +143,13 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(r.stderr).toContain('helm was not found');
     expect(r.stderr).toContain('npm run cluster:build');
     expect(helmJson(['status', 'web', '-n', ns]).version).toBe(4);
+  });
+
+  it('mlk delete uninstalls the release', async () => {
+    const r = await mlk(['delete', 'web', '-n', ns, '--yes'], env);
+    expect(r.stderr).toContain(`$ helm uninstall web --namespace ${ns}`);
+    expect(r.code).toBe(0);
+    expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).not.toContain('web');
+    expect((await kubectlJson(['get', 'deployments', '-n', ns])).items.map((d: any) => d.metadata.name)).not.toContain('web');
   });
 });

@@ -3,6 +3,9 @@ import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../../core/delete.js';
 import { instanceSelector, MANAGED_KINDS, unknownName } from '../../core/target.js';
+import { isMlkObject, mlkHelmRelease } from '../../core/chart-release.js';
+import { uninstallRelease } from '../../tools/helm.js';
+import { helmContext } from './helm.js';
 import type { KubeObject } from '../../kube/types.js';
 import { addConnectionOptions } from '../options.js';
 import { Session, type Deps } from '../session.js';
@@ -45,7 +48,7 @@ Examples:
 export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
   const found: KubeObject[] = [];
-  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: instanceSelector(o.name) })));
+  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: instanceSelector(o.name) })).filter(isMlkObject));
   return found;
 }
 
@@ -80,7 +83,16 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
       return;
     }
   }
+  // A workload deployed with --helm is a Helm release: uninstall it (helm keeps the claim, which has
+  // helm.sh/resource-policy: keep); only its claim is then deleted by hand, with --delete-data.
+  const releases = [...new Set(plan.remove.filter((s) => s.object.kind !== 'PersistentVolumeClaim').map((s) => mlkHelmRelease(s.object)).filter((r): r is string => r !== undefined))];
+  for (const release of releases) {
+    session.info(`$ helm uninstall ${release} --namespace ${o.namespace}`);
+    await uninstallRelease(helmContext(session), release, o.namespace, { wait: false });
+    session.out(`release ${release} uninstalled`);
+  }
   for (const step of plan.remove) {
+    if (mlkHelmRelease(step.object) !== undefined && step.object.kind !== 'PersistentVolumeClaim') continue;
     const { apiVersion, kind, metadata } = step.object;
     const gone = !(await kube.delete({ apiVersion, kind, name: metadata.name, namespace: o.namespace }, { propagation: step.propagation }));
     session.out(`${nameOf(step.object)} deleted${gone ? ' (it was already gone)' : ''}`);
@@ -100,7 +112,7 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
     for (const obj of objects) {
       if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
     }
-    const pods = await kube.list('v1', 'Pod', o.namespace, { labelSelector: instanceSelector(o.name) });
+    const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: instanceSelector(o.name) })).filter(isMlkObject);
     left.push(...pods.map((p) => `pod/${p.metadata.name}`));
     if (left.length === 0) {
       progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { MANAGED_BY, MLK } from '../../core/labels.js';
 import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../../core/status.js';
 import { instanceSelector, unknownName } from '../../core/target.js';
+import { isMlkObject, mlkOrHelmSelector } from '../../core/chart-release.js';
 import { validateName } from '../../core/validate.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -55,8 +55,10 @@ export interface StatusRequest {
 /** Reads what status needs from the cluster. */
 export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<WorkloadStatus[]> {
   const { name, namespace } = request;
-  const selector = name ? instanceSelector(name) : `${MANAGED_BY}=${MLK}`;
-  const list = (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) => kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector });
+  const selector = name ? instanceSelector(name) : mlkOrHelmSelector();
+  // Objects of mlk's Helm releases are labelled managed-by: Helm; other charts' objects are not mlk's.
+  const list = async (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) =>
+    (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
   const workloads: KubeObject[] = [];
   for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
   if (name && workloads.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
