@@ -29,7 +29,7 @@ export async function runMlk(argv: string[], deps: Deps): Promise<number> {
     const message = error instanceof Error ? error.message : String(error);
     const color = !deps.env.NO_COLOR && !argv.includes('--no-color') && deps.io.stderrIsTTY;
     const label = error instanceof InterruptedError ? '' : color ? '\u001b[31merror:\u001b[39m ' : 'error: ';
-    stderr.write(`${label}${message}\n`);
+    if (message) stderr.write(`${label}${message}\n`);
     if (error instanceof MlkError && error.hint) stderr.write(`  ${error.hint}\n`);
     if (error instanceof UsageError) stderr.write(`  (run the command with --help for usage)\n`);
     if (debug || !known) stderr.write(`${error instanceof Error ? error.stack : ''}\n`);

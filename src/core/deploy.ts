@@ -51,6 +51,8 @@ export interface DeployOptions {
   accessMode: string;
   storageClass?: string;
   replicas: number;
+  /** --replicas was given; otherwise a re-deploy keeps the live count (set by mlk scale or an autoscaler). */
+  replicasGiven: boolean;
   ports: ServerPort[];
   env: { name: string; value: string }[];
   envFromSecret: string[];
@@ -106,7 +108,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
-    return { kind: 'app', name, namespace: input.namespace, image, model: '', modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, args: input.args, gpuResource: input.gpuResource };
+    return { kind: 'app', name, namespace: input.namespace, image, model: '', modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, replicasGiven: input.replicas !== undefined, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, args: input.args, gpuResource: input.gpuResource };
   }
 
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
@@ -122,7 +124,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (server !== 'custom' && input.ports.length > 0) throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
-  return { kind: 'model', name, namespace: input.namespace, image, server, model, modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, probePath: input.probePath, args: input.args, gpuResource: input.gpuResource };
+  return { kind: 'model', name, namespace: input.namespace, image, server, model, modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, replicasGiven: input.replicas !== undefined, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, probePath: input.probePath, args: input.args, gpuResource: input.gpuResource };
 }
 
 function probe(p: Probe | undefined, model: string, extra: Record<string, number>): Record<string, unknown> | undefined {

@@ -40,6 +40,21 @@ describe('deploy and the model claim', () => {
   });
 });
 
+describe('re-deploying a scaled workload', () => {
+  it('keeps the live replica count unless --replicas is given', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web', '--image', 'nginx:1.26', '--replicas', '2'], { kube });
+    await kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' }, { spec: { replicas: 5 } }, { subresource: 'scale' });
+    const kept = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27'], { kube });
+    expect(kept.code).toBe(0);
+    const live = () => kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' });
+    expect((await live())!.spec.replicas).toBe(5);
+    expect((await live())!.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--replicas', '3'], { kube });
+    expect((await live())!.spec.replicas).toBe(3);
+  });
+});
+
 describe('dry runs', () => {
   it('--dry-run -o json prints a List and needs no cluster', async () => {
     const r = await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80', '--expose', 'NodePort', '--dry-run', '-o', 'json']);

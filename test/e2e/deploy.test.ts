@@ -52,6 +52,17 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('2');
   });
 
+  it('a re-deploy keeps a count set by kubectl scale instead of conflicting with it', async () => {
+    expect((await kubectl(['scale', 'deployment/web-app', '--replicas', '4', '-n', ns])).code).toBe(0);
+    const r = await mlk(['deploy', 'app', 'web-app', '--port', '80', '--image', 'nginx:1.27', '-n', ns, '--timeout', '90s']);
+    expect(r.stderr).toContain('is ready: 4/4 pods');
+    expect(r.code).toBe(0);
+    expect((await kubectlJson(['get', 'deployment', 'web-app', '-n', ns])).spec.replicas).toBe(4);
+    const back = await mlk(['deploy', 'app', 'web-app', '--port', '80', '--image', 'nginx:1.27', '--replicas', '3', '-n', ns, '--timeout', '90s', '--force-conflicts']);
+    expect(back.code).toBe(0);
+    expect((await kubectlJson(['get', 'deployment', 'web-app', '-n', ns])).spec.replicas).toBe(3);
+  });
+
   it('server dry-run is validated by the API and changes nothing', async () => {
     const r = await mlk(['deploy', 'app', 'dry', '--image', 'nginx', '--dry-run=server', '-n', ns]);
     expect(r.code).toBe(0);

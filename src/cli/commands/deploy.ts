@@ -298,6 +298,11 @@ export async function runDeploy(session: Session, plan: DeployPlan, run: RunDepl
       );
     }
   }
+  const live = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: plan.options.name, namespace: plan.options.namespace });
+  if (live && !plan.options.replicasGiven && live.spec?.replicas !== undefined) {
+    // Keep the count mlk scale or an autoscaler set: re-applying the default would undo it (or conflict).
+    objects = objects.map((o) => (o === plan.deployment ? { ...o, spec: { ...o.spec, replicas: live.spec.replicas } } : o));
+  }
   const results = await applyObjects(session, objects, { dryRun: run.dryRun, force: run.force });
   reportApplied(session, results, run.dryRun, run.output);
   if (run.dryRun === 'server') return;
