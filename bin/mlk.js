@@ -9,8 +9,8 @@ if (major < 22) {
   process.exit(1);
 }
 
-const { runMlk } = await import('../dist/cli/main.js');
-const { processIO } = await import('../dist/ui/io.js');
+// One bundled module (npm run build): startup does not resolve dozens of files.
+const { runMlk, processIO } = await import('../dist/bundle/mlk.js');
 
 const controller = new AbortController();
 let interrupts = 0;

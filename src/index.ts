@@ -1,0 +1,2 @@
+export { runMlk } from './cli/main.js';
+export { processIO } from './ui/io.js';
