@@ -2,24 +2,16 @@ import { diagnosePod, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
-import type { Progress } from '../ui/progress.js';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './types.js';
+import type { WaitDeps } from './wait-rollout.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** How many pods' logs are followed at once (as stern caps its tails). */
 export const MAX_FOLLOWED = 8;
 const LOG_LINES = 10;
 
-export interface JobWaitDeps {
-  kube: KubeClient;
-  progress: Progress;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now: () => number;
-  signal?: AbortSignal;
-  pollMs?: number;
-  /** How long a scheduling or volume problem must last before the wait gives up on it. */
-  graceMs?: number;
+export interface JobWaitDeps extends WaitDeps {
   /** With -f: receives each log line of the job's pods, prefixed with [pod]. */
   onLogLine?: (line: string) => void;
   /** Said once when more pods run than are followed. */

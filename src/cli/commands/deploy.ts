@@ -6,7 +6,7 @@ import { PRESETS, SERVER_IDS } from '../../core/presets.js';
 import { waitForRollout } from '../../kube/wait-rollout.js';
 import { formatObjects } from '../../ui/printer.js';
 import { applyObjects, reportApplied } from '../apply.js';
-import { commandLine } from '../command-line.js';
+import { CommandLineBuilder } from '../command-line.js';
 import { addApplyOptions, addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
 import { Session, type Deps } from '../session.js';
 import { endpointLines } from './endpoints.js';
@@ -184,35 +184,31 @@ async function existingClaims(session: Session): Promise<string[]> {
 
 /** The full command line that reproduces what was asked for, so the next run needs no prompts. */
 export function equivalentCommand(input: DeployInput): string {
-  const words = ['mlk', 'deploy', input.kind, input.name ?? ''];
-  const flag = (name: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') words.push(`--${name}`, value);
-  };
-  const many = (name: string, values: string[]) => values.forEach((v) => flag(name, v));
-  flag('server', input.server);
-  flag('image', input.image);
-  flag('model', input.model);
-  flag('model-pvc', input.modelPvc);
-  flag('model-path', input.modelPath);
-  flag('pvc-size', input.pvcSize);
-  flag('access-mode', input.accessMode);
-  flag('storage-class', input.storageClass);
-  flag('replicas', input.replicas);
-  many('port', input.ports);
-  many('env', input.env);
-  many('env-from-secret', input.envFromSecret);
-  many('pod-annotation', input.podAnnotations ?? []);
-  flag('cpu', input.cpu);
-  flag('memory', input.memory);
-  flag('cpu-limit', input.cpuLimit);
-  flag('memory-limit', input.memoryLimit);
-  flag('gpus', input.gpus);
-  flag('expose', input.expose);
-  flag('service-name', input.serviceName);
-  flag('probe-path', input.probePath);
-  flag('namespace', input.namespace);
-  if (input.args.length) words.push('--', ...input.args);
-  return commandLine(words);
+  return new CommandLineBuilder('mlk', 'deploy', input.kind, input.name ?? '')
+    .flag('server', input.server)
+    .flag('image', input.image)
+    .flag('model', input.model)
+    .flag('model-pvc', input.modelPvc)
+    .flag('model-path', input.modelPath)
+    .flag('pvc-size', input.pvcSize)
+    .flag('access-mode', input.accessMode)
+    .flag('storage-class', input.storageClass)
+    .flag('replicas', input.replicas)
+    .many('port', input.ports)
+    .many('env', input.env)
+    .many('env-from-secret', input.envFromSecret)
+    .many('pod-annotation', input.podAnnotations ?? [])
+    .flag('cpu', input.cpu)
+    .flag('memory', input.memory)
+    .flag('cpu-limit', input.cpuLimit)
+    .flag('memory-limit', input.memoryLimit)
+    .flag('gpus', input.gpus)
+    .flag('expose', input.expose)
+    .flag('service-name', input.serviceName)
+    .flag('probe-path', input.probePath)
+    .flag('namespace', input.namespace)
+    .rest(input.args)
+    .toString();
 }
 
 /** `sink` gets the plan: runDeploy here, a chart writer for `mlk chart`. */

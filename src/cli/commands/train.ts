@@ -37,7 +37,7 @@ import { explainJobFailure, followHint, jobPods, waitForJob } from '../../kube/w
 import { formatObjects, formatTable } from '../../ui/printer.js';
 import type { Progress } from '../../ui/progress.js';
 import { applyObjects, reportApplied } from '../apply.js';
-import { commandLine } from '../command-line.js';
+import { CommandLineBuilder, commandLine } from '../command-line.js';
 import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
 import { Session, type Deps } from '../session.js';
 
@@ -203,38 +203,34 @@ Example:
 
 /** The full command line that reproduces what was asked for, so the next run needs no prompts. */
 export function equivalentTrainCommand(input: TrainInput): string {
-  const words = ['mlk', 'train', input.name ?? ''];
-  const flag = (name: string, value: string | undefined) => {
-    if (value !== undefined && value !== '') words.push(`--${name}`, value);
-  };
-  const many = (name: string, values: string[]) => values.forEach((v) => flag(name, v));
-  flag('image', input.image);
-  flag('gpus', input.gpus);
-  flag('gpu-type', input.gpuType);
-  flag('cpu', input.cpu);
-  flag('memory', input.memory);
-  flag('cpu-limit', input.cpuLimit);
-  flag('memory-limit', input.memoryLimit);
-  flag('backoff-limit', input.backoffLimit);
-  flag('active-deadline', input.activeDeadline);
-  flag('ttl', input.ttl);
-  many('env', input.env);
-  many('env-from-secret', input.envFromSecret);
-  many('volume', input.volumes);
-  flag('workdir', input.workdir);
-  flag('shm-size', input.shmSize);
-  many('pod-annotation', input.podAnnotations);
-  flag('workers', input.workers);
-  flag('master-port', input.masterPort);
-  flag('schedule', input.schedule);
-  flag('time-zone', input.timeZone);
-  flag('concurrency-policy', input.concurrencyPolicy);
-  flag('successful-history', input.successfulHistory);
-  flag('failed-history', input.failedHistory);
-  if (input.suspend) words.push('--suspend');
-  flag('namespace', input.namespace);
-  if (input.command.length) words.push('--', ...input.command);
-  return commandLine(words);
+  return new CommandLineBuilder('mlk', 'train', input.name ?? '')
+    .flag('image', input.image)
+    .flag('gpus', input.gpus)
+    .flag('gpu-type', input.gpuType)
+    .flag('cpu', input.cpu)
+    .flag('memory', input.memory)
+    .flag('cpu-limit', input.cpuLimit)
+    .flag('memory-limit', input.memoryLimit)
+    .flag('backoff-limit', input.backoffLimit)
+    .flag('active-deadline', input.activeDeadline)
+    .flag('ttl', input.ttl)
+    .many('env', input.env)
+    .many('env-from-secret', input.envFromSecret)
+    .many('volume', input.volumes)
+    .flag('workdir', input.workdir)
+    .flag('shm-size', input.shmSize)
+    .many('pod-annotation', input.podAnnotations)
+    .flag('workers', input.workers)
+    .flag('master-port', input.masterPort)
+    .flag('schedule', input.schedule)
+    .flag('time-zone', input.timeZone)
+    .flag('concurrency-policy', input.concurrencyPolicy)
+    .flag('successful-history', input.successfulHistory)
+    .flag('failed-history', input.failedHistory)
+    .toggle('suspend', input.suspend)
+    .flag('namespace', input.namespace)
+    .rest(input.command)
+    .toString();
 }
 
 async function askForMissing(session: Session, input: TrainInput): Promise<boolean> {
