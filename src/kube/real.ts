@@ -177,7 +177,12 @@ export class RealKubeClient implements KubeClient {
     const url = new URL(`${server.replace(/\/$/, '')}${path}`);
     const options: https.RequestOptions = {
       method,
-      headers: { Accept: as === 'json' ? 'application/json' : '*/*', ...(contentType ? { 'Content-Type': contentType } : {}) },
+      headers: {
+        Accept: as === 'json' ? 'application/json' : '*/*',
+        ...(contentType ? { 'Content-Type': contentType } : {}),
+        // Node sends no body on DELETE unless its length is given (DeleteOptions would be lost).
+        ...(body !== undefined ? { 'Content-Length': Buffer.byteLength(body) } : {}),
+      },
       timeout: 30_000,
     };
     await this.kc.applyToHTTPSOptions(options);

@@ -124,6 +124,13 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
 
     const deleted = await mlk(['train', 'delete', 'ddp', '-n', ns, '--yes']);
     expect(deleted.stdout).toBe('job.batch/ddp deleted\nservice/ddp deleted\n');
+    // The pods go too (batch/v1 would orphan them if the DeleteOptions body were lost).
+    let left = -1;
+    for (let i = 0; i < 30 && left !== 0; i++) {
+      left = (await kubectlJson(['get', 'pods', '-n', ns, '-l', 'batch.kubernetes.io/job-name=ddp'])).items.length;
+      if (left) await new Promise((r2) => setTimeout(r2, 500));
+    }
+    expect(left).toBe(0);
   });
 
   it('bad input is a usage error before any cluster contact', async () => {
