@@ -1,5 +1,6 @@
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { UsageError } from './errors.js';
+import { parseTemplate } from './render.js';
 import type { TemplateSource } from './templates.js';
 
 /**
@@ -237,16 +238,8 @@ function keepClaims(tree: Record<string, unknown>): void {
 
 /** One mlk template as a Helm template, and the values it reads. */
 export function chartTemplate(text: string, source: string, section: string, values: Values): { text: string; values: Values } {
-  let tree: unknown;
-  try {
-    tree = parse(text);
-  } catch (error) {
-    throw new UsageError(`template ${source} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
-    throw new UsageError(`template ${source} must hold one Kubernetes object (a YAML mapping)`);
-  }
-  keepClaims(tree as Record<string, unknown>);
+  const tree = parseTemplate(text, source);
+  keepClaims(tree);
   const writer = new TemplateWriter(section, values, source);
   const body = writer.map(Object.entries(tree), 0);
   const used: Values = {};

@@ -16,12 +16,8 @@ function lookup(values: Values, path: string): unknown {
   return current;
 }
 
-/**
- * Renders a template structurally: the YAML is parsed first, then each placeholder scalar
- * `{{ .Values.path }}` is replaced by the value as a typed node (an absent value removes its key),
- * so no value can change the structure of the manifest.
- */
-export function renderTemplate(text: string, values: Values, source: string): Record<string, unknown> {
+/** A template's YAML, which must hold one object; errors name the file. */
+export function parseTemplate(text: string, source: string): Record<string, unknown> {
   let tree: unknown;
   try {
     tree = parse(text);
@@ -31,6 +27,16 @@ export function renderTemplate(text: string, values: Values, source: string): Re
   if (tree === null || typeof tree !== 'object' || Array.isArray(tree)) {
     throw new UsageError(`template ${source} must hold one Kubernetes object (a YAML mapping)`);
   }
+  return tree as Record<string, unknown>;
+}
+
+/**
+ * Renders a template structurally: the YAML is parsed first, then each placeholder scalar
+ * `{{ .Values.path }}` is replaced by the value as a typed node (an absent value removes its key),
+ * so no value can change the structure of the manifest.
+ */
+export function renderTemplate(text: string, values: Values, source: string): Record<string, unknown> {
+  const tree = parseTemplate(text, source);
   const rendered = fill(tree, values, source);
   if (rendered === REMOVED) throw new UsageError(`template ${source} rendered to nothing`);
   return rendered as Record<string, unknown>;

@@ -1,22 +1,12 @@
 import { MlkError } from '../core/errors.js';
-import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogOutput, type PodView, type ResumePoint } from '../core/logs.js';
+import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogsOptions, type PodView, type ResumePoint } from '../core/logs.js';
 import type { LogOptions } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
 import type { LineSink } from './sink.js';
 import { tailContainer, type TailRequest } from './tail.js';
 
-export interface EngineOptions {
-  follow: boolean;
-  sinceSeconds?: number;
-  tail?: number;
-  timestamps: boolean;
-  container?: string;
-  allContainers: boolean;
-  previous: boolean;
-  grep?: RegExp;
-  maxLogRequests: number;
-  output: LogOutput;
-}
+/** What the engine needs of the logs options; which pods to read comes from the caller. */
+export type EngineOptions = Omit<LogsOptions, 'target' | 'namespace'>;
 
 export interface EngineDeps {
   listPods: () => Promise<KubeObject[]>;
