@@ -16,6 +16,18 @@ export class MlkError extends Error {
   }
 }
 
+/** What the cluster answered, in words; statusCode is the API's HTTP status, absent when it could not be reached. */
+export class ClusterError extends MlkError {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+    hint?: string,
+  ) {
+    super(message, hint);
+    this.name = 'ClusterError';
+  }
+}
+
 /** Ctrl-C: exit 130. */
 export class InterruptedError extends MlkError {
   override readonly exitCode = 130;

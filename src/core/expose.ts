@@ -1,8 +1,10 @@
 import { UsageError } from './errors.js';
-import { COMPONENT, INSTANCE, MANAGED_BY, MLK, mlkLabels, mlkSelector } from './labels.js';
+import { isMlkObject } from './chart-release.js';
+import { COMPONENT, INSTANCE, mlkLabels, mlkSelector } from './labels.js';
 import { SERVICE_TYPES, type ServiceType } from './deploy.js';
 import { renderTemplate } from './render.js';
 import type { TemplateSource } from './templates.js';
+import { parseWorkloadTarget, type WorkloadKind } from './target.js';
 import { oneOf, parsePort, validateName } from './validate.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -17,7 +19,7 @@ export interface ExposeInput {
 
 export interface ExposeOptions {
   /** The workload's kind and name; kind is absent for a plain mlk NAME. */
-  kind?: 'Deployment' | 'StatefulSet';
+  kind?: WorkloadKind;
   name: string;
   namespace: string;
   type: ServiceType;
@@ -26,23 +28,8 @@ export interface ExposeOptions {
   serviceName: string;
 }
 
-const KINDS: Record<string, 'Deployment' | 'StatefulSet'> = {
-  deployment: 'Deployment', deploy: 'Deployment', deployments: 'Deployment', 'deployment.apps': 'Deployment',
-  statefulset: 'StatefulSet', sts: 'StatefulSet', statefulsets: 'StatefulSet', 'statefulset.apps': 'StatefulSet',
-};
-
-/** NAME (an mlk workload) or KIND/NAME (any Deployment or StatefulSet). */
-export function parseTarget(target: string | undefined): { kind?: 'Deployment' | 'StatefulSet'; name: string } {
-  if (!target) throw new UsageError('NAME is required: the workload to expose (an mlk name, or deployment/NAME)');
-  const slash = target.indexOf('/');
-  if (slash < 0) return { name: validateName(target, 'NAME') };
-  const kind = KINDS[target.slice(0, slash).toLowerCase()];
-  if (!kind) throw new UsageError(`"${target}": only deployment/NAME and statefulset/NAME can be exposed`);
-  return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
-}
-
 export function validateExposeOptions(input: ExposeInput): ExposeOptions {
-  const { kind, name } = parseTarget(input.target);
+  const { kind, name } = parseWorkloadTarget(input.target, 'expose');
   if (!input.type) throw new UsageError(`--type is required: one of ${SERVICE_TYPES.join(', ')}`);
   const type = oneOf(input.type, SERVICE_TYPES, '--type');
   const port = input.port === undefined ? undefined : parsePort(input.port, '--port');
@@ -69,7 +56,7 @@ export function targetFromWorkload(o: ExposeOptions, workload: KubeObject): Expo
   const selector: Record<string, string> | undefined = workload.spec?.selector?.matchLabels;
   if (!selector || Object.keys(selector).length === 0) throw new UsageError(`${workload.kind.toLowerCase()}/${o.name} has no matchLabels selector to expose`);
   const labels = workload.metadata.labels ?? {};
-  const ours = labels[MANAGED_BY] === MLK;
+  const ours = isMlkObject(workload);
   const containerPorts = (workload.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []);
   return {
     selector,

@@ -28,14 +28,6 @@ export function parseWorkloadTarget(target: string | undefined, purpose: string)
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }
 
-/**
- * Label selector for everything mlk made for an instance, applied by mlk or installed by
- * `mlk deploy --helm` (Helm sets managed-by: Helm on what it installs): filter the result with isMlkObject.
- */
-export function instanceSelector(name: string): string {
-  return mlkOrHelmSelector(name);
-}
-
 export function workloadRef(kind: WorkloadKind, name: string, namespace: string) {
   return { apiVersion: 'apps/v1', kind, name, namespace };
 }
@@ -64,16 +56,15 @@ export const MANAGED_KINDS: { apiVersion: string; kind: string; data?: boolean; 
   { apiVersion: 'v1', kind: 'PersistentVolumeClaim', data: true },
 ];
 
-/** The instance names mlk manages in a namespace (from its workloads), sorted. */
+/**
+ * The instance names mlk manages in a namespace (from its workloads and their pods), sorted. It only
+ * serves hints, so a kind that cannot be listed (RBAC) is left out rather than hiding the real message.
+ */
 export async function managedInstances(kube: KubeClient, namespace: string | undefined): Promise<string[]> {
-  const names = new Set<string>();
-  for (const { apiVersion, kind } of MANAGED_KINDS.filter((k) => k.workload)) {
-    for (const o of (await kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() })).filter(isMlkObject)) {
-      const instance = o.metadata.labels?.[INSTANCE];
-      if (instance) names.add(instance);
-    }
-  }
-  return [...names].sort();
+  const kinds = [...MANAGED_KINDS.filter((k) => k.workload), { apiVersion: 'v1', kind: 'Pod' }];
+  const lists = await Promise.all(kinds.map(({ apiVersion, kind }) => kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() }).catch(() => [])));
+  const names = lists.flat().filter(isMlkObject).map((o) => o.metadata.labels?.[INSTANCE]);
+  return [...new Set(names.filter((n): n is string => Boolean(n)))].sort();
 }
 
 /** An MlkError for a name that is not there, saying what is. */
@@ -95,7 +86,7 @@ export async function findWorkload(kube: KubeClient, namespace: string, target: 
   }
   const candidates: KubeObject[] = [];
   for (const kind of ['Deployment', 'StatefulSet'] as const) {
-    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: instanceSelector(target.name) })).filter(isMlkObject));
+    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: mlkOrHelmSelector(target.name) })).filter(isMlkObject));
   }
   const picked = pickWorkload(candidates);
   if (picked) return picked;

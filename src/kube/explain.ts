@@ -1,4 +1,4 @@
-import { MlkError } from '../core/errors.js';
+import { ClusterError } from '../core/errors.js';
 import { KubeApiError, KubeUnreachableError } from './api-error.js';
 import type { ClusterIdentity } from './client.js';
 
@@ -18,41 +18,42 @@ export function explainKubeError(error: unknown, identity: ClusterIdentity): unk
             : /certificate|self.signed|CERT/i.test(error.message)
               ? `its TLS certificate is not trusted (${error.message})`
               : error.message;
-    return new MlkError(`cannot reach the Kubernetes API server ${identity.server} (context "${identity.context}"): ${why}`);
+    return new ClusterError(`cannot reach the Kubernetes API server ${identity.server} (context "${identity.context}"): ${why}`, undefined);
   }
   if (!(error instanceof KubeApiError)) return error;
   const message = error.status.message ?? '';
   const verb = VERBS[error.verb] ?? error.verb.toLowerCase();
+  const refusal = (text: string, hint?: string) => new ClusterError(text, error.statusCode, hint);
   switch (error.statusCode) {
     case 401:
-      return new MlkError(
+      return refusal(
         `the cluster ${identity.server} rejected the credentials of user "${identity.user}" (context "${identity.context}"): Unauthorized`,
         'the token or certificate in the kubeconfig is missing, wrong or expired',
       );
     case 403:
-      return new MlkError(`not allowed: ${message}`, `user "${identity.user}" (context "${identity.context}") needs RBAC permission to ${verb} this`);
+      return refusal(`not allowed: ${message}`, `user "${identity.user}" (context "${identity.context}") needs RBAC permission to ${verb} this`);
     case 404: {
       const details = error.status.details;
-      if (details?.kind === 'namespaces') return new MlkError(`namespace "${details.name}" does not exist`, `create it with: kubectl create namespace ${details.name}`);
-      return new MlkError(`not found: ${message}`);
+      if (details?.kind === 'namespaces') return refusal(`namespace "${details.name}" does not exist`, `create it with: kubectl create namespace ${details.name}`);
+      return refusal(`not found: ${message}`);
     }
     case 409: {
       const causes = error.status.details?.causes ?? [];
       if (causes.some((c) => c.reason === 'FieldManagerConflict')) {
         const fields = causes.map((c) => `${c.field} (${c.message?.replace(/^conflict with /, 'owned by ')})`).join('; ');
-        return new MlkError(
+        return refusal(
           `another field manager owns fields mlk wants to set: ${fields}`,
           're-run with --force-conflicts to take them over, or change them with the tool that owns them',
         );
       }
-      return new MlkError(`conflict: ${message}`);
+      return refusal(`conflict: ${message}`);
     }
     case 422: {
       const causes = error.status.details?.causes ?? [];
       const lines = causes.map((c) => `${c.field ?? '?'}: ${c.message ?? c.reason}`);
-      return new MlkError(`the cluster rejected the object as invalid: ${lines.length ? lines.join('; ') : message}`);
+      return refusal(`the cluster rejected the object as invalid: ${lines.length ? lines.join('; ') : message}`);
     }
     default:
-      return new MlkError(`the Kubernetes API answered ${error.statusCode} to ${error.verb} ${error.path}: ${message}`);
+      return refusal(`the Kubernetes API answered ${error.statusCode} to ${error.verb} ${error.path}: ${message}`);
   }
 }

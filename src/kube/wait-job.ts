@@ -4,7 +4,7 @@ import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './types.js';
-import type { WaitDeps } from './wait-rollout.js';
+import { lastLogLines, type WaitDeps } from './wait-rollout.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** How many pods' logs are followed at once (as stern caps its tails). */
@@ -24,9 +24,9 @@ export interface JobOutcome {
   durationMs?: number;
 }
 
-/** The hints printed when mlk stops waiting but the job goes on. */
-export function followHint(name: string, namespace: string): string {
-  return `the job keeps running; follow it with: mlk train status ${name} -n ${namespace}, or: mlk logs ${name} -n ${namespace} -f`;
+/** The commands that follow a job mlk is not waiting for. */
+export function followCommands(name: string, namespace: string): string {
+  return `mlk train status ${name} -n ${namespace}, or: mlk logs ${name} -n ${namespace} -f`;
 }
 
 export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
@@ -41,16 +41,6 @@ export async function jobPods(kube: KubeClient, namespace: string, jobName: stri
     const owner = p.metadata.labels?.[CONTROLLER_UID_LABEL] ?? p.metadata.ownerReferences?.find((r) => r.kind === 'Job')?.uid;
     return owner === undefined || owner === uid;
   });
-}
-
-async function lastLines(kube: KubeClient, namespace: string, pod: string, container?: string): Promise<string> {
-  try {
-    const text = await kube.readLog(namespace, pod, { container, tailLines: LOG_LINES });
-    const lines = text.trimEnd().split('\n').filter(Boolean);
-    return lines.length ? `\nLast log lines of ${pod}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
-  } catch {
-    return '';
-  }
 }
 
 /** Says in words why a job failed: the limit it hit, the last pod's exit code, and its last log lines. */
@@ -69,7 +59,7 @@ export async function explainJobFailure(kube: KubeClient, job: KubeObject, state
   } else if (last) {
     lastPod = `; the last pod ${last.metadata.name} failed${last.status?.reason ? ` (${last.status.reason})` : ''}`;
   }
-  const logs = last ? await lastLines(kube, namespace, last.metadata.name, t?.container) : '';
+  const logs = last ? await lastLogLines(kube, namespace, last.metadata.name, { container: t?.container, lines: LOG_LINES }) : '';
   const attempts = `${state.failed} attempt${state.failed === 1 ? '' : 's'}`;
   switch (state.reason) {
     case 'BackoffLimitExceeded':
@@ -166,7 +156,7 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
   const follower = new LogFollower(deps, namespace);
   try {
     for (;;) {
-      if (deps.signal?.aborted) throw new InterruptedError(`Stopped waiting: ${followHint(name, namespace)}; stop it with: mlk train delete ${name} -n ${namespace}`);
+      if (deps.signal?.aborted) throw new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${followCommands(name, namespace)}; stop it with: mlk train delete ${name} -n ${namespace}`);
       const current = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
       if (!current) throw new MlkError(`job ${name} was deleted while mlk waited for it`);
       const state = jobState(current);
@@ -199,7 +189,7 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
         );
       }
       if (timeoutMs !== undefined && elapsed >= timeoutMs) {
-        throw new MlkError(`job ${name} did not finish within ${formatDuration(timeoutMs)}: ${phaseText(state)}${pending ? `; ${pending.message}` : ''}`, followHint(name, namespace));
+        throw new MlkError(`job ${name} did not finish within ${formatDuration(timeoutMs)}: ${phaseText(state)}${pending ? `; ${pending.message}` : ''}`, `the job keeps running; follow it with: ${followCommands(name, namespace)}`);
       }
       await deps.sleep(pollMs, deps.signal);
     }

@@ -20,11 +20,12 @@ export interface WaitDeps {
 
 const LOG_LINES = 5;
 
-async function lastLogLines(kube: KubeClient, namespace: string, problem: PodProblem): Promise<string> {
+/** The end of a container's log as indented lines for an error message; empty when it cannot be read. */
+export async function lastLogLines(kube: KubeClient, namespace: string, pod: string, options: { container?: string; previous?: boolean; lines: number }): Promise<string> {
   try {
-    const text = await kube.readLog(namespace, problem.pod, { container: problem.container, previous: true, tailLines: LOG_LINES });
+    const text = await kube.readLog(namespace, pod, { container: options.container, previous: options.previous, tailLines: options.lines });
     const lines = text.trimEnd().split('\n').filter(Boolean);
-    return lines.length ? `\nLast log lines of ${problem.pod}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
+    return lines.length ? `\nLast log lines of ${pod}:\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
   } catch {
     return '';
   }
@@ -70,7 +71,7 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
       if (!seen.has(key)) seen.set(key, deps.now());
       if (!problem.persistent && deps.now() - seen.get(key)! < graceMs) continue;
       let message = problem.message;
-      if (problem.kind === 'crash' || problem.kind === 'oom') message += await lastLogLines(kube, namespace, problem);
+      if (problem.kind === 'crash' || problem.kind === 'oom') message += await lastLogLines(kube, namespace, problem.pod, { container: problem.container, previous: true, lines: LOG_LINES });
       if (problem.kind === 'volume') message = await describeClaim(kube, namespace, pod, problem);
       throw new MlkError(message);
     }

@@ -18,6 +18,11 @@ export function formatObjects(objects: KubeObject[], format: 'yaml' | 'json'): s
   return cleaned.map((o) => stringify(o, { lineWidth: 0 })).join('---\n');
 }
 
+/** Any data for scripts: indented JSON, or YAML that never folds long lines. */
+export function formatData(data: unknown, format: 'yaml' | 'json'): string {
+  return format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringify(data, { lineWidth: 0 });
+}
+
 /** Plain columns, padded like kubectl get. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

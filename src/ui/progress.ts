@@ -20,11 +20,15 @@ export async function startProgress(io: IO, text: string, options: { quiet: bool
       stop: () => void spinner.stop(),
     };
   }
-  // Without a terminal, a line is written only when something but the elapsed time changes.
+  return lineProgress((line) => io.stderr.write(`${line}\n`), text);
+}
+
+/** Progress as lines: one is written only when something but the elapsed time "(12s)" changes. */
+export function lineProgress(write: (line: string) => void, text: string): Progress {
   let last = '';
   const line = (t: string) => {
     const key = t.replace(/ \(\d[\w.]*\)$/, '');
-    if (key !== last) io.stderr.write(`${t}\n`);
+    if (key !== last) write(t);
     last = key;
   };
   line(text);

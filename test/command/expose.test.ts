@@ -84,8 +84,8 @@ describe('mlk expose', () => {
     await run(['deploy', 'app', 'web', '--image', 'nginx'], { kube });
     const r = await run(['expose', 'wbe', '--type', 'ClusterIP', '--port', '80'], { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('no deployment named wbe in namespace default');
-    expect(r.stderr).toContain('mlk workloads there: web');
+    expect(r.stderr).toContain('mlk has no workload named wbe in namespace default');
+    expect(r.stderr).toContain('mlk manages there: web');
   });
 
   it('refuses to take over a Service mlk did not make', async () => {
@@ -101,7 +101,7 @@ describe('mlk expose', () => {
     [['expose', 'web', '--port', '80', '--dry-run'], '--type is required'],
     [['expose', 'web', '--type', 'Ingress', '--dry-run'], '--type "Ingress" is not one of'],
     [['expose', 'web', '--type', 'ClusterIP', '--port', '99999', '--dry-run'], '--port must be at most 65535'],
-    [['expose', 'job/x', '--type', 'ClusterIP', '--port', '80', '--dry-run'], 'only deployment/NAME and statefulset/NAME'],
+    [['expose', 'job/x', '--type', 'ClusterIP', '--port', '80', '--dry-run'], 'only NAME, deployment/NAME and statefulset/NAME can be named here'],
     [['expose', 'deployment/x', '--type', 'ClusterIP', '--port', '80', '--dry-run'], 'a client dry-run cannot read deployment/x'],
     [['expose', '--type', 'ClusterIP', '--dry-run'], 'NAME is required'],
   ])('bad input %j', async (argv, message) => {

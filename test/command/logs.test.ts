@@ -73,7 +73,7 @@ describe('mlk logs', () => {
     const r = await run(['logs', 'wbe'], { kube: cluster() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('mlk manages no workload named wbe in namespace default');
-    expect(r.stderr).toContain('mlk workloads there: other, web');
+    expect(r.stderr).toContain('mlk manages there: other, web');
   });
 
   it('still prints the logs when Jobs cannot be read (RBAC)', async () => {

@@ -120,7 +120,7 @@ describe.skipIf(reason)('mlk logs against the real control plane (KWOK serves th
     const r = await mlk(['logs', 'chattty', '-n', ns]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('mlk manages no workload named chattty');
-    expect(r.stderr).toContain('mlk workloads there: chatty');
+    expect(r.stderr).toContain('mlk manages there: chatty');
   });
 
   it('with -f, follows a pod added by a scale-up, and Ctrl-C ends it with exit 130', async () => {

@@ -76,7 +76,7 @@ Examples:
       target: name, namespace: session.offlineNamespace(), min: flags.min, max: flags.max, cpu: flags.cpu, memory: flags.memory, metrics: flags.metric,
       scaleDownStabilization: flags.scaleDownStabilization, hpaName: flags.hpaName, off: flags.off,
     });
-    if (dryRun !== 'client') options.namespace = session.settings.namespace ?? (await session.namespace());
+    if (dryRun !== 'client') options.namespace = await session.namespace();
     const timeoutMs = flags.timeout === undefined ? AUTOSCALE_WAIT_MS : parseDuration(flags.timeout, '--timeout');
     await runAutoscale(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, timeoutMs, force: Boolean(flags.forceConflicts), yes: Boolean(command.optsWithGlobals().yes) });
   });

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
 import { formatDuration } from '../../core/duration.js';
 import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../../core/delete.js';
-import { instanceSelector, MANAGED_KINDS, unknownName } from '../../core/target.js';
-import { isMlkObject, mlkHelmRelease } from '../../core/chart-release.js';
+import { MANAGED_KINDS, unknownName } from '../../core/target.js';
+import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../../core/chart-release.js';
 import { uninstallRelease } from '../../tools/helm.js';
 import { helmContext } from './helm.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -40,7 +40,7 @@ Examples:
   cmd.action(async (name: string | undefined, flags: DeleteFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateDeleteOptions({ name, namespace: session.offlineNamespace(), deleteData: flags.deleteData });
-    options.namespace = session.settings.namespace ?? (await session.namespace());
+    options.namespace = await session.namespace();
     await runDelete(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }
@@ -48,7 +48,7 @@ Examples:
 export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
   const found: KubeObject[] = [];
-  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: instanceSelector(o.name) })).filter(isMlkObject));
+  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
   return found;
 }
 
@@ -112,7 +112,7 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
     for (const obj of objects) {
       if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
     }
-    const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: instanceSelector(o.name) })).filter(isMlkObject);
+    const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject);
     left.push(...pods.map((p) => `pod/${p.metadata.name}`));
     if (left.length === 0) {
       progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);

@@ -63,7 +63,7 @@ Examples:
     const session = new Session(deps, c.optsWithGlobals());
     const target = parseWorkloadTarget(name, 'run a command in');
     const container = flags.container === undefined ? undefined : validateName(flags.container, '--container');
-    const namespace = session.settings.namespace ?? (await session.namespace());
+    const namespace = await session.namespace();
     const { pod } = await readyPodOf(session, target, namespace);
     if (container && !(pod.spec?.containers ?? []).some((x: { name: string }) => x.name === container)) {
       throw new MlkError(`pod ${pod.metadata.name} has no container ${container}`, `its containers: ${(pod.spec?.containers ?? []).map((x: { name: string }) => x.name).join(', ')}`);

@@ -4,6 +4,7 @@ import { formatDuration } from '../../core/duration.js';
 import { MANAGED_BY, MLK } from '../../core/labels.js';
 import { SERVICE_TYPES } from '../../core/deploy.js';
 import { offlineTarget, planExpose, targetFromWorkload, validateExposeOptions, type ExposeOptions } from '../../core/expose.js';
+import { findWorkload } from '../../core/target.js';
 import type { KubeObject } from '../../kube/types.js';
 import { formatObjects } from '../../ui/printer.js';
 import { applyObjects, reportApplied } from '../apply.js';
@@ -53,19 +54,6 @@ Examples:
   });
 }
 
-async function findWorkload(session: Session, o: ExposeOptions): Promise<KubeObject> {
-  const kube = await session.kube();
-  const kind = o.kind ?? 'Deployment';
-  const workload = await kube.get({ apiVersion: 'apps/v1', kind, name: o.name, namespace: o.namespace });
-  if (workload) return workload;
-  const ours = await kube.list('apps/v1', 'Deployment', o.namespace, { labelSelector: `${MANAGED_BY}=${MLK}` });
-  const names = ours.map((d) => d.metadata.name);
-  throw new MlkError(
-    `no ${kind.toLowerCase()} named ${o.name} in namespace ${o.namespace}`,
-    names.length ? `mlk workloads there: ${names.join(', ')}` : `mlk has deployed nothing in namespace ${o.namespace}`,
-  );
-}
-
 export async function runExpose(
   session: Session,
   o: ExposeOptions,
@@ -76,7 +64,7 @@ export async function runExpose(
     return;
   }
   const kube = await session.kube();
-  const service = planExpose(o, targetFromWorkload(o, await findWorkload(session, o)), session.templates);
+  const service = planExpose(o, targetFromWorkload(o, await findWorkload(kube, o.namespace, { kind: o.kind, name: o.name })), session.templates);
   const existing = await kube.get({ apiVersion: 'v1', kind: 'Service', name: o.serviceName, namespace: o.namespace });
   if (existing && existing.metadata.labels?.[MANAGED_BY] !== MLK) {
     throw new MlkError(`service ${o.serviceName} already exists in namespace ${o.namespace} and mlk did not make it`, 'choose another name with --service-name');

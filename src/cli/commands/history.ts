@@ -5,8 +5,7 @@ import { age } from '../../core/status.js';
 import { findWorkload, podSelector, shortName } from '../../core/target.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/types.js';
-import { formatTable } from '../../ui/printer.js';
-import { stringify } from 'yaml';
+import { formatData, formatTable } from '../../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../options.js';
 import { Session, type Deps } from '../session.js';
 
@@ -26,7 +25,7 @@ Examples:
   cmd.action(async (name: string | undefined, flags: { output?: string }, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateHistoryOptions({ target: name, namespace: session.offlineNamespace() });
-    options.namespace = session.settings.namespace ?? (await session.namespace());
+    options.namespace = await session.namespace();
     await runHistory(session, options, flags.output ?? 'table');
   });
 }
@@ -50,7 +49,7 @@ export async function runHistory(session: Session, o: HistoryOptions, output: st
       namespace: o.namespace,
       revisions: revisions.map((r) => ({ revision: r.revision, current: r.current, images: r.images, created: r.created, change: r.change, replicaSet: r.replicaSet, replicas: r.replicas })),
     };
-    session.out(output === 'json' ? JSON.stringify(data, null, 2) : stringify(data));
+    session.out(formatData(data, output));
     return;
   }
   if (revisions.length === 0) {

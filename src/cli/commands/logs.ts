@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { InterruptedError, MlkError } from '../../core/errors.js';
-import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
+import { COMPONENT, INSTANCE } from '../../core/labels.js';
 import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../../core/logs.js';
+import { managedInstances, unknownName } from '../../core/target.js';
+import { commandLine } from '../command-line.js';
 import type { KubeClient } from '../../kube/client.js';
 import { LogsEngine, type EngineResult } from '../../logs/follow.js';
 import { LineSink } from '../../logs/sink.js';
@@ -68,7 +70,7 @@ Examples:
       const args = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [];
       const at = args.indexOf('logs');
       const full = at < 0 ? ['logs', picked] : [...args.slice(0, at + 1), picked, ...args.slice(at + 1)];
-      session.info(`Equivalent command: mlk ${full.map(shellWord).join(' ')}`);
+      session.info(`Equivalent command: ${commandLine(['mlk', ...full])}`);
     }
     const color = globals.color !== false && !deps.env.NO_COLOR && deps.io.stdoutIsTTY;
     await runLogs(session, options, { color });
@@ -77,13 +79,9 @@ Examples:
 
 /** At a terminal, NAME can be picked from the workloads mlk manages in the namespace. */
 async function pickWorkload(session: Session, prompter: Prompter, namespace: string): Promise<string> {
-  const names = await mlkWorkloadNames(await session.kube(), namespace);
+  const names = await managedInstances(await session.kube(), namespace);
   if (!names.length) throw new MlkError(`mlk manages nothing in namespace ${namespace}`, 'give deployment/NAME, job/NAME or -l SELECTOR, or another namespace with -n');
   return prompter.select('Workload', names.map((n) => ({ name: n, value: n })));
-}
-
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 export interface ResolvedTarget {
@@ -94,27 +92,6 @@ export interface ResolvedTarget {
   label: string;
 }
 
-async function mlkWorkloadNames(kube: KubeClient, namespace: string): Promise<string[]> {
-  const selector = { labelSelector: `${MANAGED_BY}=${MLK}` };
-  // what cannot be listed (RBAC) is left out rather than hiding the real message
-  const lists = await Promise.all([
-    kube.list('apps/v1', 'Deployment', namespace, selector).catch(() => []),
-    kube.list('apps/v1', 'StatefulSet', namespace, selector).catch(() => []),
-    kube.list('batch/v1', 'Job', namespace, selector).catch(() => []),
-    kube.list('v1', 'Pod', namespace, selector).catch(() => []),
-  ]);
-  const names = new Set(lists.flat().map((o) => o.metadata.labels?.[INSTANCE] ?? o.metadata.name));
-  return [...names].sort();
-}
-
-async function notFound(kube: KubeClient, what: string, namespace: string): Promise<never> {
-  const names = await mlkWorkloadNames(kube, namespace);
-  throw new MlkError(
-    `${what} in namespace ${namespace}`,
-    names.length ? `mlk workloads there: ${names.join(', ')}` : `mlk manages nothing in namespace ${namespace} (another namespace? use -n)`,
-  );
-}
-
 /** Which pods to read, and whether a Job's end ends following. */
 export async function resolveTarget(kube: KubeClient, target: LogsTarget, namespace: string): Promise<ResolvedTarget> {
   switch (target.kind) {
@@ -123,14 +100,14 @@ export async function resolveTarget(kube: KubeClient, target: LogsTarget, namesp
     case 'Deployment':
     case 'StatefulSet': {
       const obj = await kube.get({ apiVersion: 'apps/v1', kind: target.kind, name: target.name, namespace });
-      if (!obj) return notFound(kube, `no ${target.kind.toLowerCase()} named ${target.name}`, namespace);
+      if (!obj) throw await unknownName(kube, namespace, `no ${target.kind.toLowerCase()} named ${target.name}`);
       const selector = labelSelectorString(obj.spec?.selector);
       if (!selector) throw new MlkError(`${target.kind.toLowerCase()}/${target.name} has no pod selector`);
       return { selector, label: `${target.kind.toLowerCase()}/${target.name}` };
     }
     case 'Job': {
       const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace });
-      if (!job) return notFound(kube, `no job named ${target.name}`, namespace);
+      if (!job) throw await unknownName(kube, namespace, `no job named ${target.name}`);
       return { selector: labelSelectorString(job.spec?.selector) ?? `batch.kubernetes.io/job-name=${target.name}`, job: target.name, label: `job/${target.name}` };
     }
     case 'mlk': {
@@ -146,8 +123,8 @@ export async function resolveTarget(kube: KubeClient, target: LogsTarget, namesp
         .find((r) => r.kind === 'Job')?.name;
       const jobName = job && job.metadata.labels?.[INSTANCE] === target.name ? target.name : trainingOwner;
       if (!pods.length && !jobName) {
-        const names = await mlkWorkloadNames(kube, namespace);
-        if (!names.includes(target.name)) await notFound(kube, `mlk manages no workload named ${target.name}`, namespace);
+        const names = await managedInstances(kube, namespace);
+        if (!names.includes(target.name)) throw await unknownName(kube, namespace, `mlk manages no workload named ${target.name}`);
       }
       return { selector, job: jobName, label: target.name };
     }

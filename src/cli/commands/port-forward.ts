@@ -26,7 +26,7 @@ Examples:
     if (ports.length === 0) throw new UsageError('a port is required: [LOCAL:]REMOTE, e.g. 8501 or 8080:8501');
     const specs = ports.map(parsePortForward);
     if (flags.address !== undefined && !/^[A-Za-z0-9.:,-]+$/.test(flags.address)) throw new UsageError(`--address "${flags.address}" must be addresses separated by commas, e.g. localhost,0.0.0.0`);
-    const namespace = session.settings.namespace ?? (await session.namespace());
+    const namespace = await session.namespace();
     const { pod } = await readyPodOf(session, target, namespace);
     const resolved = specs.map((s) => resolvePort(s, pod));
     await runKubectl(session, [

@@ -33,7 +33,7 @@ Examples:
   cmd.action(async (name: string | undefined, flags: RollbackFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateRollbackOptions({ target: name, namespace: session.offlineNamespace(), toRevision: flags.toRevision });
-    options.namespace = session.settings.namespace ?? (await session.namespace());
+    options.namespace = await session.namespace();
     await runRollback(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }

@@ -46,7 +46,7 @@ Examples:
     const dryRun = parseDryRun(flags.dryRun);
     // Flags are checked before the cluster is contacted; the namespace is then the one the cluster connection uses.
     const options = validateScaleOptions({ target: name, namespace: session.offlineNamespace(), replicas: flags.replicas });
-    if (dryRun !== 'client') options.namespace = session.settings.namespace ?? (await session.namespace());
+    if (dryRun !== 'client') options.namespace = await session.namespace();
     await runScale(session, options, { dryRun, wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }

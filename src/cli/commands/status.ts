@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../../core/status.js';
-import { instanceSelector, unknownName } from '../../core/target.js';
+import { unknownName } from '../../core/target.js';
 import { isMlkObject, mlkOrHelmSelector } from '../../core/chart-release.js';
 import { validateName } from '../../core/validate.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/types.js';
-import { formatTable } from '../../ui/printer.js';
+import { formatData, formatTable } from '../../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../options.js';
 import { Session, type Deps } from '../session.js';
 
@@ -39,7 +38,7 @@ Examples:
   cmd.action(async (name: string | undefined, flags: StatusFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     if (name !== undefined) validateName(name, 'NAME');
-    const namespace = flags.allNamespaces ? undefined : session.settings.namespace ?? (await session.namespace());
+    const namespace = flags.allNamespaces ? undefined : await session.namespace();
     await runStatus(session, { name, namespace, output: flags.output ?? 'table', watch: Boolean(flags.watch) });
   });
 }
@@ -55,7 +54,7 @@ export interface StatusRequest {
 /** Reads what status needs from the cluster. */
 export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<WorkloadStatus[]> {
   const { name, namespace } = request;
-  const selector = name ? instanceSelector(name) : mlkOrHelmSelector();
+  const selector = mlkOrHelmSelector(name);
   // Objects of mlk's Helm releases are labelled managed-by: Helm; other charts' objects are not mlk's.
   const list = async (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) =>
     (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
@@ -76,8 +75,7 @@ export async function collectStatus(kube: KubeClient, request: StatusRequest, no
 
 /** The text of one status rendering. */
 export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): string {
-  if (request.output === 'json') return `${JSON.stringify({ namespace: request.namespace ?? null, items: rows }, null, 2)}\n`;
-  if (request.output === 'yaml') return stringify({ namespace: request.namespace ?? null, items: rows });
+  if (request.output === 'json' || request.output === 'yaml') return formatData({ namespace: request.namespace ?? null, items: rows }, request.output);
   if (rows.length === 0) return `mlk manages nothing in ${request.namespace ? `namespace ${request.namespace}` : 'any namespace'}.\n`;
   const { headers, cells } = statusTable(rows, request.namespace === undefined);
   let text = formatTable(headers, cells);

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { ClusterError } from '../../core/errors.js';
 import { MANAGED_BY, MLK } from '../../core/labels.js';
 import { findWorkload, parseWorkloadTarget, podSelector } from '../../core/target.js';
 import { metricsUnavailable, podUsage, topTable } from '../../core/top.js';
-import { formatTable } from '../../ui/printer.js';
+import { formatData, formatTable } from '../../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../options.js';
 import { Session, type Deps } from '../session.js';
 
@@ -26,7 +27,7 @@ Examples:
     const session = new Session(deps, c.optsWithGlobals());
     const target = name === undefined ? undefined : parseWorkloadTarget(name, 'show the usage of');
     const all = Boolean(flags.allNamespaces) && !target;
-    const namespace = all ? undefined : session.settings.namespace ?? (await session.namespace());
+    const namespace = all ? undefined : await session.namespace();
     const kube = await session.kube();
     const selector = target ? podSelector(await findWorkload(kube, namespace!, target)) : `${MANAGED_BY}=${MLK}`;
     const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: selector });
@@ -34,13 +35,13 @@ Examples:
     try {
       metrics = await kube.list('metrics.k8s.io/v1beta1', 'PodMetrics', namespace, { labelSelector: selector });
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (/^(not allowed|cannot reach)/.test(message)) throw error;
-      throw metricsUnavailable(message);
+      // The metrics API is an aggregated API: 404 or 503 means metrics-server is missing or not ready.
+      if (!(error instanceof ClusterError && (error.statusCode === 404 || error.statusCode === 503))) throw error;
+      throw metricsUnavailable(error.message);
     }
     const rows = podUsage(pods, metrics, session.settings.gpuResource);
     if (flags.output === 'json') {
-      session.out(JSON.stringify({ namespace: namespace ?? null, items: rows }, null, 2));
+      session.out(formatData({ namespace: namespace ?? null, items: rows }, 'json'));
       return;
     }
     if (rows.length === 0) {

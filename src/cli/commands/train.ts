@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import { formatDuration, parseDuration } from '../../core/duration.js';
-import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
+import { ClusterError, InterruptedError, MlkError, UsageError } from '../../core/errors.js';
 import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
 import {
   CONCURRENCY_POLICIES,
@@ -30,12 +29,11 @@ import {
   summaryRow,
   type TrainSummary,
 } from '../../core/train-status.js';
-import { KubeApiError } from '../../kube/api-error.js';
 import type { KubeClient } from '../../kube/client.js';
 import { displayName, type KubeObject, type ObjectRef } from '../../kube/types.js';
-import { explainJobFailure, followHint, jobPods, waitForJob } from '../../kube/wait-job.js';
-import { formatObjects, formatTable } from '../../ui/printer.js';
-import type { Progress } from '../../ui/progress.js';
+import { explainJobFailure, followCommands, jobPods, waitForJob } from '../../kube/wait-job.js';
+import { formatData, formatObjects, formatTable } from '../../ui/printer.js';
+import { lineProgress } from '../../ui/progress.js';
 import { applyObjects, reportApplied } from '../apply.js';
 import { CommandLineBuilder, commandLine } from '../command-line.js';
 import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
@@ -259,10 +257,12 @@ async function trainCommand(session: Session, name: string | undefined, command:
     throw new UsageError(`NAME is required: mlk train NAME --image IMAGE -- COMMAND, or one of mlk train ${RESERVED_NAMES.filter((n) => n !== 'help').join('|')}`);
   }
   const dryRun = parseDryRun(flags.dryRun);
+  // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
+  const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
   const defaults = session.settings.resources;
   const input: TrainInput = {
     name,
-    namespace: session.settings.namespace ?? 'default',
+    namespace: known ?? 'default',
     image: flags.image,
     command,
     gpus: flags.gpus,
@@ -293,13 +293,10 @@ async function trainCommand(session: Session, name: string | undefined, command:
     gpuProductLabel: session.settings.gpuProductLabel,
   };
   const asked = await askForMissing(session, input);
-  // Bad flags are usage errors before any cluster contact; the namespace may need the cluster.
-  validateTrainOptions(input);
-  waitTimeout(flags);
-  input.namespace = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace ?? (await session.namespace());
   const options = validateTrainOptions(input);
-  if (asked) session.info(`Equivalent command: ${equivalentTrainCommand(input)}`);
   const timeoutMs = waitTimeout(flags);
+  if (known === undefined) options.namespace = input.namespace = await session.namespace();
+  if (asked) session.info(`Equivalent command: ${equivalentTrainCommand(input)}`);
   const plan = planTrain(options, session.templates);
   await runTrain(session, plan, {
     dryRun,
@@ -330,18 +327,13 @@ export interface RunTrainOptions {
   follow: boolean;
 }
 
-function isForbidden(error: unknown): boolean {
-  if (error instanceof KubeApiError) return error.statusCode === 403;
-  return error instanceof MlkError && /^not allowed:/.test(error.message);
-}
-
 /** Stops before submitting when no node could ever hold one pod of the job. */
 export async function gpuPreflight(session: Session, kube: KubeClient, o: TrainOptions): Promise<void> {
   let nodes: KubeObject[];
   try {
     nodes = await kube.list('v1', 'Node', undefined);
   } catch (error) {
-    if (!isForbidden(error)) throw error;
+    if (!(error instanceof ClusterError && error.statusCode === 403)) throw error;
     session.warn(`cannot list nodes to check for ${o.resources.gpus} free ${o.gpuResource} (not allowed); submitting without the GPU preflight`);
     return;
   }
@@ -411,7 +403,7 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
   try {
     results = await applyObjects(session, plan.objects, { dryRun: run.dryRun, force: run.force });
   } catch (error) {
-    if (existing && !run.replace && /immutable|invalid/i.test((error as Error).message)) {
+    if (existing && !run.replace && error instanceof ClusterError && error.statusCode === 422) {
       const state = jobState(existing);
       const changed = templateChanges(existing, plan.job!);
       throw new MlkError(
@@ -433,29 +425,21 @@ export async function runTrain(session: Session, plan: TrainPlan, run: RunTrainO
     session.info(`No changes: job ${o.name} already exists as requested (${jobState(job.object).phase}); re-run it from the start with --replace.`);
   }
   if (!run.wait) {
-    session.info(`Not waiting. ${followHint(o.name, o.namespace).replace(/^the job keeps running; f/, 'F')}`);
+    notWaiting(session, o.name, o.namespace);
     return;
   }
   await waitAndReport(session, job.object, run);
 }
 
-function lineProgress(session: Session, text: string): Progress {
-  // A line only when something but the elapsed time changes, as progress does without a terminal.
-  let last = '';
-  const line = (t: string) => {
-    const key = t.replace(/ \(\d[\w.]*\)$/, '');
-    if (key !== last) session.info(t);
-    last = key;
-  };
-  line(text);
-  return { update: line, succeed: line, fail: line, stop() {} };
+function notWaiting(session: Session, name: string, namespace: string): void {
+  session.info(`Not waiting. Follow it with: ${followCommands(name, namespace)}`);
 }
 
 async function waitAndReport(session: Session, job: KubeObject, run: { follow: boolean; timeoutMs?: number }): Promise<void> {
   const name = job.metadata.name;
   const kube = await session.kube();
   // Log lines go to stdout; a spinner on stderr would tear them apart, so -f reports phase changes as lines.
-  const progress = run.follow ? lineProgress(session, `Waiting for job/${name}`) : await session.progress(`Waiting for job/${name}`);
+  const progress = run.follow ? lineProgress((line) => session.info(line), `Waiting for job/${name}`) : await session.progress(`Waiting for job/${name}`);
   const started = session.now();
   try {
     const outcome = await waitForJob(
@@ -482,7 +466,7 @@ async function waitAndReport(session: Session, job: KubeObject, run: { follow: b
 
 async function runCommand(session: Session, name: string, flags: TrainFlags): Promise<void> {
   const kube = await session.kube();
-  const namespace = session.settings.namespace ?? (await session.namespace());
+  const namespace = await session.namespace();
   const cronJob = await kube.get({ apiVersion: 'batch/v1', kind: 'CronJob', name, namespace });
   if (!cronJob) {
     const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
@@ -503,19 +487,15 @@ async function runCommand(session: Session, name: string, flags: TrainFlags): Pr
   reportApplied(session, results, dryRun, flags.output);
   if (dryRun === 'server') return;
   if (flags.wait === false) {
-    session.info(`Not waiting. ${followHint(jobName, namespace).replace(/^the job keeps running; f/, 'F')}`);
+    notWaiting(session, jobName, namespace);
     return;
   }
   await waitAndReport(session, results[0]!.object, { follow: Boolean(flags.follow), timeoutMs: waitTimeout(flags) });
 }
 
-function printStructured(session: Session, data: unknown, format: string): void {
-  session.out(format === 'json' ? `${JSON.stringify(data, null, 2)}\n` : stringify(data, { lineWidth: 0 }));
-}
-
 async function listCommand(session: Session, flags: TrainFlags): Promise<void> {
   const kube = await session.kube();
-  const namespace = flags.allNamespaces ? undefined : session.settings.namespace ?? (await session.namespace());
+  const namespace = flags.allNamespaces ? undefined : await session.namespace();
   const [jobs, cronJobs] = await Promise.all([
     kube.list('batch/v1', 'Job', namespace, { labelSelector: TRAIN_SELECTOR }),
     kube.list('batch/v1', 'CronJob', namespace, { labelSelector: TRAIN_SELECTOR }),
@@ -525,7 +505,7 @@ async function listCommand(session: Session, flags: TrainFlags): Promise<void> {
   const items: TrainSummary[] = [...cronJobs.map((c) => summarizeCronJob(c, gpu)), ...jobs.map((j) => summarizeJob(j, now, gpu))].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );
-  if (flags.output) return printStructured(session, { items }, flags.output);
+  if (flags.output) return session.out(formatData({ items }, flags.output === 'json' ? 'json' : 'yaml'));
   if (items.length === 0) {
     session.info(`No training jobs or schedules made by mlk in ${namespace ? `namespace ${namespace}` : 'any namespace'}.`);
     return;
@@ -543,7 +523,7 @@ function isOurs(obj: KubeObject | undefined, name: string): boolean {
 
 async function statusCommand(session: Session, name: string, flags: TrainFlags): Promise<void> {
   const kube = await session.kube();
-  const namespace = session.settings.namespace ?? (await session.namespace());
+  const namespace = await session.namespace();
   const gpu = session.settings.gpuResource;
   const now = Date.now();
   const [job, cronJob] = await Promise.all([
@@ -603,7 +583,7 @@ async function statusCommand(session: Session, name: string, flags: TrainFlags):
       pods.length ? `\nPods:\n${formatTable(POD_HEADERS, pods.map((p) => podRow(p, now)))}` : '\nPods: none',
     );
   }
-  if (flags.output) return printStructured(session, reports.length === 1 ? reports[0] : { items: reports }, flags.output);
+  if (flags.output) return session.out(formatData(reports.length === 1 ? reports[0] : { items: reports }, flags.output === 'json' ? 'json' : 'yaml'));
   session.out(text.join('\n'));
 }
 
@@ -619,7 +599,7 @@ function formatFields(rows: [string, string][]): string {
 
 async function deleteCommand(session: Session, name: string, flags: TrainFlags): Promise<void> {
   const kube = await session.kube();
-  const namespace = session.settings.namespace ?? (await session.namespace());
+  const namespace = await session.namespace();
   const dryRun = parseDryRun(flags.dryRun);
   const cascade = (flags.cascade ?? 'background').toLowerCase();
   if (cascade !== 'background' && cascade !== 'foreground') throw new UsageError(`--cascade "${flags.cascade}" is not one of: background, foreground`);
