@@ -181,6 +181,7 @@ Example:
     .description('show one training job (with its pods) or schedule (with its runs)')
     .argument('<name>', 'the job or schedule');
   addConnectionOptions(status);
+  status.addHelpText('after', '\nAlso takes -o json|yaml of mlk train: the job (or schedule) with its pods (or runs).');
   status.action(async (name: string, _flags: unknown, cmd: Command) => {
     const flags = cmd.optsWithGlobals() as TrainFlags;
     await statusCommand(new Session(deps, flags), name, flags);
