@@ -3,7 +3,7 @@ export interface ProcessRunner {
   run(
     file: string,
     args: string[],
-    options?: { inherit?: boolean; env?: Record<string, string>; input?: string },
+    options?: { inherit?: boolean; env?: Record<string, string>; input?: string; signal?: AbortSignal },
   ): Promise<{ exitCode: number; stdout: string; stderr: string; notFound?: boolean }>;
 }
 
@@ -16,6 +16,7 @@ export function execaRunner(): ProcessRunner {
         stdio: options.inherit ? 'inherit' : 'pipe',
         env: options.env,
         input: options.input,
+        cancelSignal: options.signal,
       });
       const notFound = (result as { code?: string }).code === 'ENOENT';
       return { exitCode: result.exitCode ?? (notFound ? 127 : 1), stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), notFound };

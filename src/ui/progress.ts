@@ -10,9 +10,11 @@ export interface Progress {
 
 export async function startProgress(io: IO, text: string, options: { quiet: boolean; color: boolean }): Promise<Progress> {
   if (options.quiet) return { update() {}, succeed() {}, fail() {}, stop() {} };
-  if (io.stderrIsTTY) {
+  // ora loops without end on a terminal of zero columns (script(1) without a size gives one).
+  if (io.stderrIsTTY && (io.stderr as { columns?: number }).columns !== 0) {
     const { default: ora } = await import('ora');
-    const spinner = ora({ text, stream: io.stderr as NodeJS.WritableStream, color: options.color ? 'cyan' : false, isEnabled: true }).start();
+    // discardStdin would put the terminal in raw mode, and Ctrl-C would no longer raise SIGINT.
+    const spinner = ora({ text, stream: io.stderr as NodeJS.WritableStream, color: options.color ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
     return {
       update: (t) => void (spinner.text = t),
       succeed: (t) => void spinner.succeed(t),

@@ -139,6 +139,20 @@ describe('mlk autoscale', () => {
     expect(r.stderr).toContain('check it with: mlk status tf-model-server');
   });
 
+  it('an interrupted wait for metrics exits 130 and says the autoscaler stays', async () => {
+    const kube = await withTf();
+    const controller = new AbortController();
+    const original = kube.get.bind(kube);
+    kube.get = async (r) => {
+      if (r.kind === 'HorizontalPodAutoscaler') controller.abort();
+      return original(r);
+    };
+    const r = await run(PRIMER, { kube, signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Interrupted: horizontalpodautoscaler/model-hpa stays in place');
+    expect(r.stderr).not.toContain('no metric values yet');
+  });
+
   it('changes the existing mlk autoscaler when asked again under the same name', async () => {
     const kube = await withTf();
     await run([...PRIMER, '--no-wait'], { kube });
@@ -429,6 +443,19 @@ describe('mlk exec and port-forward', () => {
     expect(runner.calls[0]!.args).toEqual(['port-forward', 'pod/web-a', '8080:80', ':80', '-n', 'default']);
     const bad = await run(['port-forward', 'web', 'abc:80'], { kube, runner });
     expect(bad.code).toBe(2);
+  });
+
+  it('port-forward stopped with Ctrl-C exits 130 and says nothing in the cluster changed', async () => {
+    const kube = await withWeb();
+    kube.seed(pod('web-a', 'web'));
+    const controller = new AbortController();
+    const runner = new StubRunner().on(['port-forward'], () => {
+      controller.abort();
+      return { exitCode: 0 };
+    });
+    const r = await run(['port-forward', 'web', '8080:80'], { kube, runner, signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Interrupted: port forwarding to pod/web-a stopped; nothing in the cluster was changed.');
   });
 });
 

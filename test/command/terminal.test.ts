@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inTerminal } from '../support/pty.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MLK = resolve(ROOT, 'bin/mlk.js');
@@ -52,32 +53,6 @@ describe('no terminal', () => {
   });
 });
 
-/** Drives mlk inside a real pseudo-terminal (util-linux script), answering prompts as they appear. */
-function inTerminal(argv: string[], steps: [RegExp, string][]): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, MLK, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return new Promise((done) => {
-    const child = spawn('script', ['-qfec', command, '/dev/null'], { cwd: ROOT, env: { ...ENV, TERM: 'xterm', COLUMNS: '200' } });
-    let screen = '';
-    let step = 0;
-    const advance = () => {
-      while (step < steps.length && steps[step]![0].test(screen)) {
-        child.stdin.write(steps[step]![1]);
-        screen += '\n<<answered>>\n';
-        step += 1;
-      }
-    };
-    child.stdout.on('data', (c) => {
-      screen += c;
-      advance();
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, screen });
-    });
-  });
-}
-
 describe('prompts in a real pseudo-terminal', () => {
   it('asks for the server, image, model and volume, then prints the equivalent command', async () => {
     const down = '\u001b[B';
@@ -89,6 +64,7 @@ describe('prompts in a real pseudo-terminal', () => {
         [/Model name/, 'facebook/opt-125m\r'],
         [/Model volume/, '\r'],
       ],
+      ENV,
     );
     expect(r.screen).toContain('Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:latest --model facebook/opt-125m --namespace default');
     expect(r.screen).toContain('--served-model-name=facebook/opt-125m');

@@ -4,7 +4,7 @@ import {
   DEFAULT_CPU_PERCENT, type AutoscaleOptions,
 } from '../../core/autoscale.js';
 import { formatDuration, parseDuration } from '../../core/duration.js';
-import { MlkError } from '../../core/errors.js';
+import { InterruptedError, MlkError } from '../../core/errors.js';
 import { MANAGED_BY, MLK } from '../../core/labels.js';
 import { findWorkload, hpaTargets, shortName } from '../../core/target.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -170,11 +170,15 @@ async function waitForMetrics(session: Session, hpa: KubeObject, instance: strin
       return;
     }
     const waited = session.now() - started;
-    if (session.signal?.aborted || waited >= timeoutMs) {
+    if (session.signal?.aborted) {
+      progress.stop();
+      throw new InterruptedError(`Interrupted: ${label} stays in place and acts once metrics-server reports the pods; check it with: mlk status ${instance} -n ${namespace}`);
+    }
+    if (waited >= timeoutMs) {
       progress.stop();
       const trouble = hpaTrouble(current!);
       session.warn(
-        `${label} has no metric values yet${session.signal?.aborted ? '' : ` after ${formatDuration(waited)}`}${trouble ? ` (${trouble})` : ''}. ` +
+        `${label} has no metric values yet after ${formatDuration(waited)}${trouble ? ` (${trouble})` : ''}. ` +
           `It exists and will act once metrics-server reports the pods; check it with: mlk status ${instance}`,
       );
       return;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { MlkError } from '../../core/errors.js';
+import { InterruptedError, MlkError } from '../../core/errors.js';
 import { findWorkload, noReadyPodMessage, parseWorkloadTarget, pickReadyPod, podSelector, type TargetRef } from '../../core/target.js';
 import { validateName } from '../../core/validate.js';
 import type { KubeObject } from '../../kube/types.js';
@@ -36,7 +36,10 @@ export function connectionArgs(session: Session): string[] {
 export async function runKubectl(session: Session, args: string[]): Promise<void> {
   const binary = session.kubectlBinary();
   session.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
-  const result = await session.runner().run(binary, args, { inherit: true });
+  const interrupted = () => new InterruptedError(`Interrupted: kubectl ${args[0]} stopped.`);
+  if (session.signal?.aborted) throw interrupted();
+  const result = await session.runner().run(binary, args, { inherit: true, signal: session.signal });
+  if (session.signal?.aborted) throw interrupted();
   if (result.notFound) {
     throw new MlkError(`kubectl was not found (looked for "${binary}")`, 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it');
   }

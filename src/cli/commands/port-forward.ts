@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.js';
+import { InterruptedError, UsageError } from '../../core/errors.js';
 import { parsePortForward, parseWorkloadTarget, resolvePort } from '../../core/target.js';
 import { addConnectionOptions } from '../options.js';
 import { Session, type Deps } from '../session.js';
@@ -29,9 +29,12 @@ Examples:
     const namespace = await session.namespace();
     const { pod } = await readyPodOf(session, target, namespace);
     const resolved = specs.map((s) => resolvePort(s, pod));
+    const interrupted = () => new InterruptedError(`Interrupted: port forwarding to pod/${pod.metadata.name} stopped; nothing in the cluster was changed.`);
     await runKubectl(session, [
       'port-forward', `pod/${pod.metadata.name}`, ...resolved.map((p) => (p.local === p.remote ? String(p.remote) : `${p.local === 0 ? '' : p.local}:${p.remote}`)),
       '-n', namespace, ...(flags.address ? ['--address', flags.address] : []), ...connectionArgs(session),
-    ]);
+    ]).catch((error: unknown) => {
+      throw session.signal?.aborted ? interrupted() : error;
+    });
   });
 }
