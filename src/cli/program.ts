@@ -1,22 +1,22 @@
 import { Command } from 'commander';
 import { packageVersion } from '../tools/package-root.js';
-import { addConnectionOptions } from './options.js';
+import { addConnectionOptions } from '../flags/options.js';
 import type { Deps } from './session.js';
-import { registerDeploy } from './commands/deploy.js';
-import { registerExpose } from './commands/expose.js';
-import { registerChart } from './commands/chart.js';
-import { registerHelm } from './commands/helm.js';
-import { registerLogs } from './commands/logs.js';
-import { registerTrain } from './commands/train.js';
-import { registerScale } from './commands/scale.js';
-import { registerAutoscale } from './commands/autoscale.js';
-import { registerStatus } from './commands/status.js';
-import { registerRollback } from './commands/rollback.js';
-import { registerHistory } from './commands/history.js';
-import { registerDelete } from './commands/delete.js';
-import { registerExec } from './commands/exec.js';
-import { registerPortForward } from './commands/port-forward.js';
-import { registerTop } from './commands/top.js';
+import { registerDeploy } from '../commands/deploy.js';
+import { registerExpose } from '../commands/expose.js';
+import { registerChart } from '../commands/chart.js';
+import { registerHelm } from '../commands/helm.js';
+import { registerLogs } from '../commands/logs.js';
+import { registerTrain } from '../commands/train.js';
+import { registerScale } from '../commands/scale.js';
+import { registerAutoscale } from '../commands/autoscale.js';
+import { registerStatus } from '../commands/status.js';
+import { registerRollback } from '../commands/rollback.js';
+import { registerHistory } from '../commands/history.js';
+import { registerDelete } from '../commands/delete.js';
+import { registerExec } from '../commands/exec.js';
+import { registerPortForward } from '../commands/port-forward.js';
+import { registerTop } from '../commands/top.js';
 
 export function buildProgram(deps: Deps): Command {
   const program = new Command('mlk')

@@ -4,9 +4,9 @@ import { MlkError } from '../../src/core/errors.js';
 import { newResumePoint } from '../../src/core/logs.js';
 import type { LogOptions } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/types.js';
-import { LogsEngine, type EngineDeps, type EngineOptions } from '../../src/logs/follow.js';
-import { LineSink } from '../../src/logs/sink.js';
-import { tailContainer } from '../../src/logs/tail.js';
+import { LogsEngine, type EngineDeps, type EngineOptions } from '../../src/actions/logs/follow.js';
+import { LineSink } from '../../src/actions/logs/sink.js';
+import { tailContainer } from '../../src/actions/logs/tail.js';
 
 /** One response of a fake log endpoint: chunks (sent one per turn of the event loop), then end or break. */
 interface Attempt {

@@ -3,7 +3,7 @@ import { UsageError } from '../../src/core/errors.js';
 import {
   advance, formatLine, jobOutcome, labelSelectorString, newResumePoint, podColour, podView, resumeFilter, sinceTimeOf, splitTimestamp, timeKey, validateLogsOptions,
 } from '../../src/core/logs.js';
-import { LineBuffer, type Segment } from '../../src/logs/lines.js';
+import { LineBuffer, type Segment } from '../../src/actions/logs/lines.js';
 
 const base = { namespace: 'default' };
 

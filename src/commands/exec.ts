@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../../core/errors.js';
-import { findWorkload, noReadyPodMessage, parseWorkloadTarget, pickReadyPod, podSelector, type TargetRef } from '../../core/target.js';
-import { validateName } from '../../core/validate.js';
-import type { KubeObject } from '../../kube/types.js';
-import { addConnectionOptions } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { InterruptedError, MlkError } from '../core/errors.js';
+import { findWorkload, noReadyPodMessage, parseWorkloadTarget, pickReadyPod, podSelector, type TargetRef } from '../core/target.js';
+import { validateName } from '../core/validate.js';
+import type { KubeObject } from '../kube/types.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 /** kubectl's own exit code, carried out of mlk unchanged. */
 export class ChildExitError extends MlkError {

@@ -4,8 +4,8 @@ import { formatDuration } from '../core/duration.js';
 import { selectorString } from '../core/labels.js';
 import { rolloutProgress } from '../core/rollout.js';
 import type { Progress } from '../ui/progress.js';
-import type { KubeClient } from './client.js';
-import type { KubeObject } from './types.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
 
 export interface WaitDeps {
   kube: KubeClient;

@@ -1,5 +1,5 @@
-import { formatLine, linePrefix, resumeFilter, sinceTimeOf, timeKey, type LineSource, type LogOutput, type ResumePoint } from '../core/logs.js';
-import type { LogOptions } from '../kube/client.js';
+import { formatLine, linePrefix, resumeFilter, sinceTimeOf, timeKey, type LineSource, type LogOutput, type ResumePoint } from '../../core/logs.js';
+import type { LogOptions } from '../../kube/client.js';
 import { LineBuffer, type Segment } from './lines.js';
 
 export type OpenLog = (options: LogOptions & { follow?: boolean }, signal: AbortSignal) => Promise<NodeJS.ReadableStream>;

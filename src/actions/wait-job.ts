@@ -2,8 +2,8 @@ import { diagnosePod, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
-import type { KubeClient } from './client.js';
-import type { KubeObject } from './types.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
 import { lastLogLines, type WaitDeps } from './wait-rollout.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';

@@ -1,8 +1,8 @@
 import { displayName, type KubeObject } from '../kube/types.js';
 import type { ApplyResult } from '../kube/client.js';
 import { formatObjects } from '../ui/printer.js';
-import type { DryRun } from './options.js';
-import type { Session } from './session.js';
+import type { DryRun } from '../flags/options.js';
+import type { Session } from '../cli/session.js';
 
 /** Applies objects in order with server-side apply and reports each like kubectl apply does. */
 export async function applyObjects(session: Session, objects: KubeObject[], options: { dryRun: DryRun; force: boolean }): Promise<ApplyResult[]> {

@@ -1,17 +1,17 @@
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { Command, Option } from 'commander';
-import { buildChart, HELM_RELEASE_LABEL, imageTag } from '../../core/chart.js';
-import { deployChart } from '../../core/chart-deploy.js';
-import { liveChartParts } from '../../core/chart-live.js';
-import type { DeployPlan } from '../../core/deploy.js';
-import { MlkError, UsageError } from '../../core/errors.js';
-import { INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
-import { validateName } from '../../core/validate.js';
-import type { KubeObject } from '../../kube/types.js';
-import { writeChartDir } from '../../tools/helm.js';
-import { addConnectionOptions } from '../options.js';
-import { Session, type Deps, type GlobalFlags } from '../session.js';
+import { buildChart, HELM_RELEASE_LABEL, imageTag } from '../core/chart.js';
+import { deployChart } from '../core/chart-deploy.js';
+import { liveChartParts } from '../core/chart-live.js';
+import type { DeployPlan } from '../core/deploy.js';
+import { MlkError, UsageError } from '../core/errors.js';
+import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
+import { validateName } from '../core/validate.js';
+import type { KubeObject } from '../kube/types.js';
+import { writeChartDir } from '../tools/helm.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
 import { deployCommand, type DeployFlags, type RunDeployOptions } from './deploy.js';
 
 /** Flags of `mlk deploy` that are about applying, not about the objects: a chart does not take them. */
@@ -124,7 +124,7 @@ async function chartFromDryRun(session: Session, command: string, args: string[]
   if (flags.config) forward.push('--config', flags.config);
   if (flags.yes) forward.push('--yes');
   if (flags.quiet) forward.push('--quiet');
-  const { runMlk } = await import('../main.js');
+  const { runMlk } = await import('../cli/main.js');
   const stdout = new PassThrough();
   let text = '';
   stdout.on('data', (chunk) => (text += chunk));

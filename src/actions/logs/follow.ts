@@ -1,7 +1,7 @@
-import { MlkError } from '../core/errors.js';
-import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogsOptions, type PodView, type ResumePoint } from '../core/logs.js';
-import type { LogOptions } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import { MlkError } from '../../core/errors.js';
+import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogsOptions, type PodView, type ResumePoint } from '../../core/logs.js';
+import type { LogOptions } from '../../kube/client.js';
+import type { KubeObject } from '../../kube/types.js';
 import type { LineSink } from './sink.js';
 import { tailContainer, type TailRequest } from './tail.js';
 

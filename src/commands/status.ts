@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../../core/status.js';
-import { unknownName } from '../../core/target.js';
-import { isMlkObject, mlkOrHelmSelector } from '../../core/chart-release.js';
-import { validateName } from '../../core/validate.js';
-import type { KubeClient } from '../../kube/client.js';
-import type { KubeObject } from '../../kube/types.js';
-import { formatData, formatTable } from '../../ui/printer.js';
-import { addConnectionOptions, addOutputOption } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../core/status.js';
+import { unknownName } from '../core/target.js';
+import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
+import { validateName } from '../core/validate.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
+import { formatData, formatTable } from '../ui/printer.js';
+import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 interface StatusFlags {
   allNamespaces?: boolean;

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../../core/errors.js';
-import { diagnosePod } from '../../core/diagnose.js';
-import { formatDuration } from '../../core/duration.js';
-import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../../core/scale.js';
-import { findWorkload, hpaTargets, podSelector, shortName } from '../../core/target.js';
-import { displayName, type KubeObject } from '../../kube/types.js';
-import { waitForRollout } from '../../kube/wait-rollout.js';
-import { formatObjects } from '../../ui/printer.js';
-import { addConnectionOptions, parseDryRun, type DryRun } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { InterruptedError, MlkError } from '../core/errors.js';
+import { diagnosePod } from '../core/diagnose.js';
+import { formatDuration } from '../core/duration.js';
+import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../core/scale.js';
+import { findWorkload, hpaTargets, podSelector, shortName } from '../core/target.js';
+import { displayName, type KubeObject } from '../kube/types.js';
+import { waitForRollout } from '../actions/wait-rollout.js';
+import { formatObjects } from '../ui/printer.js';
+import { addConnectionOptions, parseDryRun, type DryRun } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 interface ScaleFlags {
   replicas?: string;

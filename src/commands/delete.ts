@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError, UsageError } from '../../core/errors.js';
-import { formatDuration } from '../../core/duration.js';
-import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../../core/delete.js';
-import { MANAGED_KINDS, unknownName } from '../../core/target.js';
-import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../../core/chart-release.js';
-import { uninstallRelease } from '../../tools/helm.js';
+import { InterruptedError, MlkError, UsageError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../core/delete.js';
+import { MANAGED_KINDS, unknownName } from '../core/target.js';
+import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../core/chart-release.js';
+import { uninstallRelease } from '../tools/helm.js';
 import { helmContext } from './helm.js';
-import type { KubeObject } from '../../kube/types.js';
-import { addConnectionOptions } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import type { KubeObject } from '../kube/types.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { addWaitOptions } from './scale.js';
 
 interface DeleteFlags {

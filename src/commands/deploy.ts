@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import { validateDeployOptions, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../../core/deploy.js';
-import { MlkError } from '../../core/errors.js';
-import { formatDuration } from '../../core/duration.js';
-import { PRESETS, SERVER_IDS } from '../../core/presets.js';
-import { waitForRollout } from '../../kube/wait-rollout.js';
-import { formatObjects } from '../../ui/printer.js';
-import { applyObjects, reportApplied } from '../apply.js';
-import { CommandLineBuilder } from '../command-line.js';
-import { addApplyOptions, addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { validateDeployOptions, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
+import { MlkError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { PRESETS, SERVER_IDS } from '../core/presets.js';
+import { waitForRollout } from '../actions/wait-rollout.js';
+import { formatObjects } from '../ui/printer.js';
+import { applyObjects, reportApplied } from '../actions/apply.js';
+import { CommandLineBuilder } from '../flags/command-line.js';
+import { addApplyOptions, addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { endpointLines } from './endpoints.js';
 import { addHelmDeployOptions, runHelmDeploy } from './helm.js';
 

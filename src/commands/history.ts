@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
-import { MlkError } from '../../core/errors.js';
-import { revisionsOf, validateHistoryOptions, type HistoryOptions, type Revision } from '../../core/history.js';
-import { age } from '../../core/status.js';
-import { findWorkload, podSelector, shortName } from '../../core/target.js';
-import type { KubeClient } from '../../kube/client.js';
-import type { KubeObject } from '../../kube/types.js';
-import { formatData, formatTable } from '../../ui/printer.js';
-import { addConnectionOptions, addOutputOption } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { MlkError } from '../core/errors.js';
+import { revisionsOf, validateHistoryOptions, type HistoryOptions, type Revision } from '../core/history.js';
+import { age } from '../core/status.js';
+import { findWorkload, podSelector, shortName } from '../core/target.js';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/types.js';
+import { formatData, formatTable } from '../ui/printer.js';
+import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 export function registerHistory(program: Command, deps: Deps): void {
   const cmd = program

@@ -2,16 +2,16 @@ import type { Command } from 'commander';
 import {
   autoscaleProblems, autoscaleTargetOf, hpaHasMetrics, hpaTargetsText, hpaTrouble, offlineAutoscaleTarget, planAutoscale, validateAutoscaleOptions,
   DEFAULT_CPU_PERCENT, type AutoscaleOptions,
-} from '../../core/autoscale.js';
-import { formatDuration, parseDuration } from '../../core/duration.js';
-import { InterruptedError, MlkError } from '../../core/errors.js';
-import { MANAGED_BY, MLK } from '../../core/labels.js';
-import { findWorkload, hpaTargets, shortName } from '../../core/target.js';
-import type { KubeObject } from '../../kube/types.js';
-import { formatObjects } from '../../ui/printer.js';
-import { applyObjects, reportApplied } from '../apply.js';
-import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
-import { Session, type Deps } from '../session.js';
+} from '../core/autoscale.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import { InterruptedError, MlkError } from '../core/errors.js';
+import { MANAGED_BY, MLK } from '../core/labels.js';
+import { findWorkload, hpaTargets, shortName } from '../core/target.js';
+import type { KubeObject } from '../kube/types.js';
+import { formatObjects } from '../ui/printer.js';
+import { applyObjects, reportApplied } from '../actions/apply.js';
+import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { addWaitOptions } from './scale.js';
 
 interface AutoscaleFlags {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { formatDuration, parseDuration } from '../../core/duration.js';
-import { ClusterError, InterruptedError, MlkError, UsageError } from '../../core/errors.js';
-import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../../core/labels.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
+import { ClusterError, InterruptedError, MlkError, UsageError } from '../core/errors.js';
+import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
 import {
   CONCURRENCY_POLICIES,
   RESERVED_NAMES,
@@ -12,8 +12,8 @@ import {
   type TrainInput,
   type TrainOptions,
   type TrainPlan,
-} from '../../core/train.js';
-import { checkGpuFit } from '../../core/train-preflight.js';
+} from '../core/train.js';
+import { checkGpuFit } from '../core/train-preflight.js';
 import {
   POD_HEADERS,
   SUMMARY_HEADERS,
@@ -28,16 +28,16 @@ import {
   summarizeJob,
   summaryRow,
   type TrainSummary,
-} from '../../core/train-status.js';
-import type { KubeClient } from '../../kube/client.js';
-import { displayName, type KubeObject, type ObjectRef } from '../../kube/types.js';
-import { explainJobFailure, followCommands, jobPods, waitForJob } from '../../kube/wait-job.js';
-import { formatData, formatObjects, formatTable } from '../../ui/printer.js';
-import { lineProgress } from '../../ui/progress.js';
-import { applyObjects, reportApplied } from '../apply.js';
-import { CommandLineBuilder, commandLine } from '../command-line.js';
-import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../options.js';
-import { Session, type Deps } from '../session.js';
+} from '../core/train-status.js';
+import type { KubeClient } from '../kube/client.js';
+import { displayName, type KubeObject, type ObjectRef } from '../kube/types.js';
+import { explainJobFailure, followCommands, jobPods, waitForJob } from '../actions/wait-job.js';
+import { formatData, formatObjects, formatTable } from '../ui/printer.js';
+import { lineProgress } from '../ui/progress.js';
+import { applyObjects, reportApplied } from '../actions/apply.js';
+import { CommandLineBuilder, commandLine } from '../flags/command-line.js';
+import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 interface TrainFlags {
   image?: string;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { chooseRevision, mergePatchBetween, rollbackApplyConfig, validateRollbackOptions, type RollbackOptions } from '../../core/rollback.js';
-import { shortName } from '../../core/target.js';
-import { displayName, type KubeObject } from '../../kube/types.js';
-import { addConnectionOptions } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { chooseRevision, mergePatchBetween, rollbackApplyConfig, validateRollbackOptions, type RollbackOptions } from '../core/rollback.js';
+import { shortName } from '../core/target.js';
+import { displayName, type KubeObject } from '../kube/types.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { deploymentRevisions } from './history.js';
 import { addWaitOptions, waitForWorkload } from './scale.js';
 

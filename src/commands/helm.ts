@@ -1,11 +1,11 @@
 import { Option, type Command } from 'commander';
-import { deployChart } from '../../core/chart-deploy.js';
-import type { DeployPlan } from '../../core/deploy.js';
-import { diagnosePod, type PodProblem } from '../../core/diagnose.js';
-import { MlkError } from '../../core/errors.js';
-import { formatDuration } from '../../core/duration.js';
-import type { KubeClient } from '../../kube/client.js';
-import { displayName, type KubeObject } from '../../kube/types.js';
+import { deployChart } from '../core/chart-deploy.js';
+import type { DeployPlan } from '../core/deploy.js';
+import { diagnosePod, type PodProblem } from '../core/diagnose.js';
+import { MlkError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { KubeClient } from '../kube/client.js';
+import { displayName, type KubeObject } from '../kube/types.js';
 import {
   connectionArgs,
   helmDuration,
@@ -20,11 +20,11 @@ import {
   validateReleaseName,
   withTempChart,
   type HelmContext,
-} from '../../tools/helm.js';
-import { formatObjects } from '../../ui/printer.js';
-import { commandLine } from '../command-line.js';
-import { addConnectionOptions, collect } from '../options.js';
-import { Session, type Deps } from '../session.js';
+} from '../tools/helm.js';
+import { formatObjects } from '../ui/printer.js';
+import { commandLine } from '../flags/command-line.js';
+import { addConnectionOptions, collect } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import type { RunDeployOptions } from './deploy.js';
 import { endpointLines } from './endpoints.js';
 

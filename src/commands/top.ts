@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { ClusterError } from '../../core/errors.js';
-import { MANAGED_BY, MLK } from '../../core/labels.js';
-import { findWorkload, parseWorkloadTarget, podSelector } from '../../core/target.js';
-import { metricsUnavailable, podUsage, topTable } from '../../core/top.js';
-import { formatData, formatTable } from '../../ui/printer.js';
-import { addConnectionOptions, addOutputOption } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { ClusterError } from '../core/errors.js';
+import { MANAGED_BY, MLK } from '../core/labels.js';
+import { findWorkload, parseWorkloadTarget, podSelector } from '../core/target.js';
+import { metricsUnavailable, podUsage, topTable } from '../core/top.js';
+import { formatData, formatTable } from '../ui/printer.js';
+import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 export function registerTop(program: Command, deps: Deps): void {
   const cmd = program

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../../core/errors.js';
-import { formatDuration } from '../../core/duration.js';
-import { MANAGED_BY, MLK } from '../../core/labels.js';
-import { SERVICE_TYPES } from '../../core/deploy.js';
-import { offlineTarget, planExpose, targetFromWorkload, validateExposeOptions, type ExposeOptions } from '../../core/expose.js';
-import { findWorkload } from '../../core/target.js';
-import type { KubeObject } from '../../kube/types.js';
-import { formatObjects } from '../../ui/printer.js';
-import { applyObjects, reportApplied } from '../apply.js';
-import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun, type DryRun } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { InterruptedError, MlkError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { MANAGED_BY, MLK } from '../core/labels.js';
+import { SERVICE_TYPES } from '../core/deploy.js';
+import { offlineTarget, planExpose, targetFromWorkload, validateExposeOptions, type ExposeOptions } from '../core/expose.js';
+import { findWorkload } from '../core/target.js';
+import type { KubeObject } from '../kube/types.js';
+import { formatObjects } from '../ui/printer.js';
+import { applyObjects, reportApplied } from '../actions/apply.js';
+import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun, type DryRun } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { endpointLines, externalAddress } from './endpoints.js';
 
 interface ExposeFlags {

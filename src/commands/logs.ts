@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../../core/errors.js';
-import { COMPONENT, INSTANCE } from '../../core/labels.js';
-import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../../core/logs.js';
-import { managedInstances, unknownName } from '../../core/target.js';
-import { commandLine } from '../command-line.js';
-import type { KubeClient } from '../../kube/client.js';
-import { LogsEngine, type EngineResult } from '../../logs/follow.js';
-import { LineSink } from '../../logs/sink.js';
-import type { Prompter } from '../../ui/prompter.js';
-import { makeStyle } from '../../ui/style.js';
-import { addConnectionOptions, addOutputOption } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { InterruptedError, MlkError } from '../core/errors.js';
+import { COMPONENT, INSTANCE } from '../core/labels.js';
+import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../core/logs.js';
+import { managedInstances, unknownName } from '../core/target.js';
+import { commandLine } from '../flags/command-line.js';
+import type { KubeClient } from '../kube/client.js';
+import { LogsEngine, type EngineResult } from '../actions/logs/follow.js';
+import { LineSink } from '../actions/logs/sink.js';
+import type { Prompter } from '../ui/prompter.js';
+import { makeStyle } from '../ui/style.js';
+import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 
 interface LogsFlags {
   follow?: boolean;

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { InterruptedError, UsageError } from '../../core/errors.js';
-import { parsePortForward, parseWorkloadTarget, resolvePort } from '../../core/target.js';
-import { addConnectionOptions } from '../options.js';
-import { Session, type Deps } from '../session.js';
+import { InterruptedError, UsageError } from '../core/errors.js';
+import { parsePortForward, parseWorkloadTarget, resolvePort } from '../core/target.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { Session, type Deps } from '../cli/session.js';
 import { connectionArgs, readyPodOf, runKubectl } from './exec.js';
 
 export function registerPortForward(program: Command, deps: Deps): void {
