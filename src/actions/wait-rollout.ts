@@ -2,17 +2,17 @@ import { InterruptedError, MlkError } from '../core/errors.js';
 import { diagnosePod, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { selectorString } from '../core/labels.js';
+import { podSelector, shortName } from '../core/target.js';
+import type { Session } from '../cli/session.js';
 import { rolloutProgress } from '../core/rollout.js';
 import type { Progress } from '../ui/progress.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
+import { done, waitFor, waiting, type WaitClock } from './wait.js';
 
-export interface WaitDeps {
+export interface WaitDeps extends WaitClock {
   kube: KubeClient;
   progress: Progress;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  now: () => number;
-  signal?: AbortSignal;
   pollMs?: number;
   /** How long a scheduling or volume problem must last before the wait gives up on it. */
   graceMs?: number;
@@ -51,19 +51,11 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
   const namespace = deployment.metadata.namespace!;
   const name = deployment.metadata.name;
   const selector = selectorString(deployment.spec.selector.matchLabels);
-  const started = deps.now();
   const seen = new Map<string, number>();
-  const pollMs = deps.pollMs ?? 1000;
   const graceMs = deps.graceMs ?? 10_000;
-  for (;;) {
-    if (deps.signal?.aborted) throw new InterruptedError(`Interrupted: what was applied stays in place; follow it with: kubectl rollout status deployment/${name} -n ${namespace}`);
-    const current = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });
-    if (!current) throw new MlkError(`deployment ${name} disappeared while waiting for it`);
-    const state = rolloutProgress(current);
-    if (state.done) return { ready: state.ready, desired: state.desired };
-    if (state.failure) throw new MlkError(`deployment ${name}: ${state.failure}`);
-    progress.update(`Waiting for deployment/${name}: ${state.ready}/${state.desired} ready (${formatDuration(deps.now() - started)})`);
-    const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: selector });
+  const follow = `kubectl rollout status deployment/${name} -n ${namespace}`;
+  let state: ReturnType<typeof rolloutProgress> | undefined;
+  const stopOnPodProblem = async (pods: KubeObject[]) => {
     for (const pod of pods.filter((p) => !p.metadata.deletionTimestamp)) {
       const problem = diagnosePod(pod);
       if (!problem) continue;
@@ -75,9 +67,69 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
       if (problem.kind === 'volume') message = await describeClaim(kube, namespace, pod, problem);
       throw new MlkError(message);
     }
-    if (deps.now() - started >= timeoutMs) {
-      throw new MlkError(`deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state.ready}/${state.desired} pods ready, ${state.updated} updated`, `follow it with: kubectl rollout status deployment/${name} -n ${namespace}`);
-    }
-    await deps.sleep(pollMs, deps.signal);
+  };
+  return waitFor(deps, {
+    timeoutMs,
+    intervalMs: deps.pollMs,
+    onProgress: (text) => progress.update(text),
+    interrupted: () => new InterruptedError(`Interrupted: what was applied stays in place; follow it with: ${follow}`),
+    timedOut: () => {
+      throw new MlkError(`deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state!.ready}/${state!.desired} pods ready, ${state!.updated} updated`, `follow it with: ${follow}`);
+    },
+    poll: async () => {
+      const current = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });
+      if (!current) throw new MlkError(`deployment ${name} disappeared while waiting for it`);
+      state = rolloutProgress(current);
+      if (state.done) return done({ ready: state.ready, desired: state.desired });
+      if (state.failure) throw new MlkError(`deployment ${name}: ${state.failure}`);
+      await stopOnPodProblem(await kube.list('v1', 'Pod', namespace, { labelSelector: selector }));
+      return waiting(`Waiting for deployment/${name}: ${state.ready}/${state.desired} ready`);
+    },
+  });
+}
+
+/** Waits for a Deployment (waitForRollout) or a StatefulSet to have all its pods ready, with progress. */
+export async function waitForWorkload(session: Session, workload: KubeObject, timeoutMs: number): Promise<void> {
+  const kube = await session.kube();
+  const label = shortName(workload);
+  const progress = await session.progress(`Waiting for ${label}`);
+  const started = session.now();
+  const deps = { kube, progress, sleep: session.sleep, now: session.now, signal: session.signal };
+  try {
+    const { ready, desired } = workload.kind === 'Deployment' ? await waitForRollout(deps, workload, timeoutMs) : await waitForStatefulSet(deps, workload, timeoutMs);
+    progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
+  } catch (error) {
+    if (error instanceof InterruptedError) progress.stop();
+    else progress.fail(`${label} is not ready`);
+    throw error;
   }
+}
+
+async function waitForStatefulSet(deps: WaitDeps, sts: KubeObject, timeoutMs: number): Promise<{ ready: number; desired: number }> {
+  const { kube } = deps;
+  const { name, namespace } = sts.metadata;
+  const selector = podSelector(sts);
+  const follow = `kubectl rollout status statefulset/${name} -n ${namespace}`;
+  let counts = { ready: 0, desired: 0 };
+  return waitFor(deps, {
+    timeoutMs,
+    onProgress: (text) => deps.progress.update(text),
+    interrupted: () => new InterruptedError(`Interrupted: the change stays in place; follow it with: ${follow}`),
+    timedOut: () => {
+      throw new MlkError(`statefulset ${name} did not become ready within ${formatDuration(timeoutMs)}: ${counts.ready}/${counts.desired} pods ready`, `follow it with: ${follow}`);
+    },
+    poll: async () => {
+      const current = await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', name, namespace });
+      if (!current) throw new MlkError(`statefulset ${name} disappeared while waiting for it`);
+      counts = { desired: current.spec?.replicas ?? 1, ready: current.status?.readyReplicas ?? 0 };
+      const total: number = current.status?.replicas ?? 0;
+      const observed = (current.status?.observedGeneration ?? 0) >= (current.metadata.generation ?? 1);
+      if (observed && counts.ready >= counts.desired && total <= counts.desired) return done({ ready: Math.min(counts.ready, counts.desired), desired: counts.desired });
+      for (const pod of await kube.list('v1', 'Pod', namespace, { labelSelector: selector })) {
+        const problem = diagnosePod(pod);
+        if (problem?.persistent) throw new MlkError(problem.message);
+      }
+      return waiting(`Waiting for statefulset/${name}: ${counts.ready}/${counts.desired} ready`);
+    },
+  });
 }

@@ -6,13 +6,14 @@ import {
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
-import { findWorkload, hpaTargets, shortName } from '../core/target.js';
+import { hpaTargets, shortName } from '../core/target.js';
+import { findWorkload } from '../actions/workloads.js';
 import type { KubeObject } from '../kube/types.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
-import { addConnectionOptions, addOutputOption, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { addConnectionOptions, addOutputOption, addWaitOptions, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';
-import { addWaitOptions } from './scale.js';
 
 interface AutoscaleFlags {
   min?: string;
@@ -160,30 +161,29 @@ async function waitForMetrics(session: Session, hpa: KubeObject, instance: strin
   const { name, namespace } = hpa.metadata;
   const label = `horizontalpodautoscaler/${name}`;
   const progress = await session.progress(`Waiting for the first metrics of ${label}`);
-  const started = session.now();
-  let current: KubeObject | undefined = hpa;
-  for (;;) {
-    current = (await kube.get({ apiVersion: HPA_API, kind: HPA_KIND, name, namespace })) ?? current;
-    const summary = `${hpaTargetsText(current!)}; ${current!.status?.currentReplicas ?? '?'} replicas now (min ${current!.spec?.minReplicas ?? 1}, max ${current!.spec?.maxReplicas})`;
-    if (hpaHasMetrics(current!)) {
-      progress.succeed(`${label}: ${summary}`);
-      return;
-    }
-    const waited = session.now() - started;
-    if (session.signal?.aborted) {
+  let current: KubeObject = hpa;
+  const summary = await waitFor(session, {
+    timeoutMs,
+    intervalMs: 2000,
+    onProgress: (text) => progress.update(text),
+    interrupted: () => {
       progress.stop();
-      throw new InterruptedError(`Interrupted: ${label} stays in place and acts once metrics-server reports the pods; check it with: mlk status ${instance} -n ${namespace}`);
-    }
-    if (waited >= timeoutMs) {
+      return new InterruptedError(`Interrupted: ${label} stays in place and acts once metrics-server reports the pods; check it with: mlk status ${instance} -n ${namespace}`);
+    },
+    timedOut: (waited) => {
       progress.stop();
-      const trouble = hpaTrouble(current!);
+      const trouble = hpaTrouble(current);
       session.warn(
         `${label} has no metric values yet after ${formatDuration(waited)}${trouble ? ` (${trouble})` : ''}. ` +
           `It exists and will act once metrics-server reports the pods; check it with: mlk status ${instance}`,
       );
-      return;
-    }
-    progress.update(`Waiting for the first metrics of ${label}: ${hpaTargetsText(current!)} (${formatDuration(waited)})`);
-    await session.sleep(2000, session.signal);
-  }
+      return undefined;
+    },
+    poll: async () => {
+      current = (await kube.get({ apiVersion: HPA_API, kind: HPA_KIND, name, namespace })) ?? current;
+      if (hpaHasMetrics(current)) return done(`${hpaTargetsText(current)}; ${current.status?.currentReplicas ?? '?'} replicas now (min ${current.spec?.minReplicas ?? 1}, max ${current.spec?.maxReplicas})`);
+      return waiting(`Waiting for the first metrics of ${label}: ${hpaTargetsText(current)}`);
+    },
+  });
+  if (summary !== undefined) progress.succeed(`${label}: ${summary}`);
 }

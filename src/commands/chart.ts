@@ -1,33 +1,23 @@
 import { resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { buildChart, HELM_RELEASE_LABEL, imageTag } from '../core/chart.js';
 import { deployChart } from '../core/chart-deploy.js';
 import { liveChartParts } from '../core/chart-live.js';
 import type { DeployPlan } from '../core/deploy.js';
 import { MlkError, UsageError } from '../core/errors.js';
+import { CHART_KINDS } from '../core/kinds.js';
 import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
 import { validateName } from '../core/validate.js';
 import type { KubeObject } from '../kube/types.js';
 import { writeChartDir } from '../tools/helm.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
-import { deployCommand, type DeployFlags, type RunDeployOptions } from './deploy.js';
-
-/** Flags of `mlk deploy` that are about applying, not about the objects: a chart does not take them. */
-const NOT_FOR_CHARTS = new Set(['--dry-run', '--timeout', '--no-wait', '--force-conflicts', '--output', '--helm', '--release']);
+import { addDeployFlags, prepareDeploy, type DeployFlags } from '../flags/deploy.js';
 
 interface ChartFlags extends DeployFlags {
   out?: string;
   chartVersion?: string;
-}
-
-/** The options of `mlk deploy <kind>` that describe the workload, so `mlk chart <kind>` takes the same flags. */
-function workloadOptions(program: Command, kind: string): readonly Option[] {
-  const deploy = program.commands.find((c) => c.name() === 'deploy');
-  const sub = deploy?.commands.find((c) => c.name() === kind);
-  if (!sub) throw new Error(`mlk chart: register deploy before chart (no deploy ${kind})`);
-  return sub.options.filter((o) => !NOT_FOR_CHARTS.has(o.long ?? ''));
 }
 
 export function registerChart(program: Command, deps: Deps): void {
@@ -62,7 +52,8 @@ Examples:
       .description(`a chart of what \`mlk deploy ${kind}\` with the same flags would apply (helm template gives the same objects)`)
       .argument('[name]', 'name of the workload (also the chart name)')
       .argument('[args...]', 'arguments for the container, after --');
-    for (const option of workloadOptions(program, kind)) cmd.addOption(option);
+    addDeployFlags(cmd, kind);
+    addConnectionOptions(cmd);
     cmd.option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)');
     cmd.option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)');
     cmd.addHelpText('after', `
@@ -85,9 +76,8 @@ Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
       // `mlk chart` takes --out itself too, so it may arrive on either command.
       const chartFlags = { out: flags.out ?? all.out, chartVersion: flags.chartVersion ?? all.chartVersion };
       const out = checkOut(session, chartFlags);
-      await deployCommand(session, kind, name, args, { ...flags, dryRun: 'client' }, (s: Session, plan: DeployPlan, _run: RunDeployOptions) =>
-        writeChart(s, plan, out, chartFlags.chartVersion),
-      );
+      const { plan } = await prepareDeploy(session, kind, name, args, { ...flags, dryRun: 'client' });
+      await writeChart(session, plan, out, chartFlags.chartVersion);
     });
   }
   for (const command of ['train', 'autoscale']) {
@@ -165,21 +155,11 @@ function checkOut(session: Session, flags: { out?: string; chartVersion?: string
   return resolve(session.deps.cwd, flags.out!);
 }
 
-/** The kinds mlk makes, as they are read back for `mlk chart NAME`, in chart order. */
-const LIVE_KINDS = [
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'batch/v1', kind: 'CronJob' },
-  { apiVersion: 'batch/v1', kind: 'Job' },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
-];
-
 async function liveChart(session: Session, name: string, out: string, version: string | undefined): Promise<void> {
   const kube = await session.kube();
   const namespace = await session.namespace();
   const objects: KubeObject[] = [];
-  for (const { apiVersion, kind } of LIVE_KINDS) {
+  for (const { apiVersion, kind } of CHART_KINDS) {
     for (const o of await kube.list(apiVersion, kind, namespace, { labelSelector: `${INSTANCE}=${name}` })) {
       const labels = o.metadata.labels ?? {};
       const mine = labels[MANAGED_BY] === MLK || labels[HELM_RELEASE_LABEL] !== undefined;

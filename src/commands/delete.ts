@@ -2,14 +2,15 @@ import type { Command } from 'commander';
 import { InterruptedError, MlkError, UsageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../core/delete.js';
-import { MANAGED_KINDS, unknownName } from '../core/target.js';
+import { DELETE_ORDER } from '../core/kinds.js';
+import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../core/chart-release.js';
 import { uninstallRelease } from '../tools/helm.js';
-import { helmContext } from './helm.js';
+import { helmContext } from '../actions/helm-deploy.js';
 import type { KubeObject } from '../kube/types.js';
-import { addConnectionOptions } from '../flags/options.js';
+import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
+import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';
-import { addWaitOptions } from './scale.js';
 
 interface DeleteFlags {
   deleteData?: boolean;
@@ -48,7 +49,7 @@ Examples:
 export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
   const found: KubeObject[] = [];
-  for (const { apiVersion, kind } of MANAGED_KINDS) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
+  for (const { apiVersion, kind } of DELETE_ORDER) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
   return found;
 }
 
@@ -107,26 +108,27 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
   const started = session.now();
   const progress = await session.progress(`Waiting for ${objects.length} object${objects.length === 1 ? '' : 's'} and the pods of ${o.name} to be removed`);
   let left: string[] = [];
-  for (;;) {
-    left = [];
-    for (const obj of objects) {
-      if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
-    }
-    const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject);
-    left.push(...pods.map((p) => `pod/${p.metadata.name}`));
-    if (left.length === 0) {
-      progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);
-      return;
-    }
-    if (session.signal?.aborted) {
+  await waitFor(session, {
+    timeoutMs,
+    onProgress: (text) => progress.update(text),
+    interrupted: () => {
       progress.stop();
-      throw new InterruptedError(`Interrupted: the deletion goes on in the cluster; still there: ${left.join(', ')}`);
-    }
-    if (session.now() - started >= timeoutMs) {
+      return new InterruptedError(`Interrupted: the deletion goes on in the cluster; still there: ${left.join(', ')}`);
+    },
+    timedOut: () => {
       progress.fail(`Not everything is gone yet`);
       throw new MlkError(`still there after ${formatDuration(timeoutMs)}: ${left.join(', ')}`, `the deletion goes on in the cluster; check with: mlk status ${o.name} -n ${o.namespace}`);
-    }
-    progress.update(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${o.name} to be removed (${formatDuration(session.now() - started)})`);
-    await session.sleep(1000, session.signal);
-  }
+    },
+    poll: async () => {
+      left = [];
+      for (const obj of objects) {
+        if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
+      }
+      const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject);
+      left.push(...pods.map((p) => `pod/${p.metadata.name}`));
+      if (left.length === 0) return done(undefined);
+      return waiting(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${o.name} to be removed`);
+    },
+  });
+  progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);
 }

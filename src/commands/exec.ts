@@ -1,50 +1,11 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../core/errors.js';
-import { findWorkload, noReadyPodMessage, parseWorkloadTarget, pickReadyPod, podSelector, type TargetRef } from '../core/target.js';
+import { MlkError } from '../core/errors.js';
+import { connectionArgs, runKubectl } from '../actions/kubectl.js';
+import { parseWorkloadTarget } from '../core/target.js';
+import { readyPodOf } from '../actions/workloads.js';
 import { validateName } from '../core/validate.js';
-import type { KubeObject } from '../kube/types.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
-
-/** kubectl's own exit code, carried out of mlk unchanged. */
-export class ChildExitError extends MlkError {
-  override readonly exitCode: number;
-  constructor(message: string, code: number) {
-    super(message);
-    this.exitCode = code;
-    this.name = 'ChildExitError';
-  }
-}
-
-/** A ready pod of the workload a target names. */
-export async function readyPodOf(session: Session, target: TargetRef, namespace: string): Promise<{ workload: KubeObject; pod: KubeObject }> {
-  const kube = await session.kube();
-  const workload = await findWorkload(kube, namespace, target);
-  const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: podSelector(workload) });
-  const pod = pickReadyPod(pods);
-  if (!pod) throw noReadyPodMessage(workload, pods);
-  return { workload, pod };
-}
-
-/** --kubeconfig and --context as mlk resolved them, for kubectl. */
-export function connectionArgs(session: Session): string[] {
-  const { kubeconfig, context } = session.settings;
-  return [...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), ...(context ? ['--context', context] : [])];
-}
-
-/** Runs kubectl with the terminal attached; its exit code becomes mlk's. */
-export async function runKubectl(session: Session, args: string[]): Promise<void> {
-  const binary = session.kubectlBinary();
-  session.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
-  const interrupted = () => new InterruptedError(`Interrupted: kubectl ${args[0]} stopped.`);
-  if (session.signal?.aborted) throw interrupted();
-  const result = await session.runner().run(binary, args, { inherit: true, signal: session.signal });
-  if (session.signal?.aborted) throw interrupted();
-  if (result.notFound) {
-    throw new MlkError(`kubectl was not found (looked for "${binary}")`, 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it');
-  }
-  if (result.exitCode !== 0) throw new ChildExitError(`kubectl ${args[0]} exited with code ${result.exitCode}`, result.exitCode);
-}
 
 export function registerExec(program: Command, deps: Deps): void {
   const cmd = program
@@ -67,7 +28,7 @@ Examples:
     const target = parseWorkloadTarget(name, 'run a command in');
     const container = flags.container === undefined ? undefined : validateName(flags.container, '--container');
     const namespace = await session.namespace();
-    const { pod } = await readyPodOf(session, target, namespace);
+    const { pod } = await readyPodOf(await session.kube(), namespace, target);
     if (container && !(pod.spec?.containers ?? []).some((x: { name: string }) => x.name === container)) {
       throw new MlkError(`pod ${pod.metadata.name} has no container ${container}`, `its containers: ${(pod.spec?.containers ?? []).map((x: { name: string }) => x.name).join(', ')}`);
     }

@@ -4,13 +4,14 @@ import { formatDuration } from '../core/duration.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
 import { SERVICE_TYPES } from '../core/deploy.js';
 import { offlineTarget, planExpose, targetFromWorkload, validateExposeOptions, type ExposeOptions } from '../core/expose.js';
-import { findWorkload } from '../core/target.js';
+import { findWorkload } from '../actions/workloads.js';
 import type { KubeObject } from '../kube/types.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
 import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun, type DryRun } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
-import { endpointLines, externalAddress } from './endpoints.js';
+import { endpointLines, externalAddress } from '../core/endpoints.js';
+import { done, waitFor, waiting } from '../actions/wait.js';
 
 interface ExposeFlags {
   type?: string;
@@ -79,29 +80,29 @@ export async function runExpose(
 
 async function waitForAddress(session: Session, service: KubeObject, timeoutMs: number): Promise<KubeObject> {
   const kube = await session.kube();
-  const name = service.metadata.name;
-  const started = session.now();
+  const { name, namespace } = service.metadata;
   const progress = await session.progress(`Waiting for an external address of service/${name}`);
-  for (;;) {
-    const current = await kube.get({ apiVersion: 'v1', kind: 'Service', name, namespace: service.metadata.namespace });
-    if (current && externalAddress(current)) {
-      progress.succeed(`service/${name} has an external address: ${externalAddress(current)}`);
-      return current;
-    }
-    if (session.signal?.aborted) {
+  let current: KubeObject | undefined;
+  const found = await waitFor(session, {
+    timeoutMs,
+    onProgress: (text) => progress.update(text),
+    interrupted: () => {
       progress.stop();
-      throw new InterruptedError(`Interrupted: service/${name} stays in place; its address will appear in: kubectl get service ${name} -n ${service.metadata.namespace}`);
-    }
-    const waited = session.now() - started;
-    if (waited >= timeoutMs) {
+      return new InterruptedError(`Interrupted: service/${name} stays in place; its address will appear in: kubectl get service ${name} -n ${namespace}`);
+    },
+    timedOut: () => {
       progress.fail(`service/${name} has no external address yet`);
       const nodePorts = (current?.spec?.ports ?? []).map((p: any) => p.nodePort).filter(Boolean);
       throw new MlkError(
         `service/${name} got no external address within ${formatDuration(timeoutMs)}: the cluster may have no load-balancer controller`,
-        `the Service stays in place${nodePorts.length ? ` and is reachable on node port ${nodePorts.join(', ')} of every node` : ''}; check with: kubectl get service ${name} -n ${service.metadata.namespace}`,
+        `the Service stays in place${nodePorts.length ? ` and is reachable on node port ${nodePorts.join(', ')} of every node` : ''}; check with: kubectl get service ${name} -n ${namespace}`,
       );
-    }
-    progress.update(`Waiting for an external address of service/${name} (${formatDuration(waited)})`);
-    await session.sleep(1000, session.signal);
-  }
+    },
+    poll: async () => {
+      current = await kube.get({ apiVersion: 'v1', kind: 'Service', name, namespace });
+      return current && externalAddress(current) ? done(current) : waiting(`Waiting for an external address of service/${name}`);
+    },
+  });
+  progress.succeed(`service/${name} has an external address: ${externalAddress(found)}`);
+  return found;
 }

@@ -1,10 +1,8 @@
 import type { Command } from 'commander';
-import { MlkError } from '../core/errors.js';
-import { revisionsOf, validateHistoryOptions, type HistoryOptions, type Revision } from '../core/history.js';
+import { validateHistoryOptions, type HistoryOptions } from '../core/history.js';
 import { age } from '../core/status.js';
-import { findWorkload, podSelector, shortName } from '../core/target.js';
-import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import { shortName } from '../core/target.js';
+import { deploymentRevisions } from '../actions/workloads.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
@@ -28,16 +26,6 @@ Examples:
     options.namespace = await session.namespace();
     await runHistory(session, options, flags.output ?? 'table');
   });
-}
-
-/** The Deployment a history or rollback is about, and its revisions (oldest first). */
-export async function deploymentRevisions(kube: KubeClient, o: HistoryOptions): Promise<{ deployment: KubeObject; revisions: Revision[] }> {
-  const deployment = await findWorkload(kube, o.namespace, o.target);
-  if (deployment.kind !== 'Deployment') {
-    throw new MlkError(`${shortName(deployment)} is a ${deployment.kind}: history and rollback work on Deployments`, 'a StatefulSet goes back by re-deploying its previous image');
-  }
-  const replicaSets = await kube.list('apps/v1', 'ReplicaSet', o.namespace, { labelSelector: podSelector(deployment) });
-  return { deployment, revisions: revisionsOf(deployment, replicaSets) };
 }
 
 export async function runHistory(session: Session, o: HistoryOptions, output: string): Promise<void> {

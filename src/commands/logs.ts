@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { COMPONENT, INSTANCE } from '../core/labels.js';
 import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../core/logs.js';
-import { managedInstances, unknownName } from '../core/target.js';
+import { managedInstances, unknownName } from '../actions/workloads.js';
 import { commandLine } from '../flags/command-line.js';
 import type { KubeClient } from '../kube/client.js';
 import { LogsEngine, type EngineResult } from '../actions/logs/follow.js';

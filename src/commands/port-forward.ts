@@ -3,7 +3,8 @@ import { InterruptedError, UsageError } from '../core/errors.js';
 import { parsePortForward, parseWorkloadTarget, resolvePort } from '../core/target.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
-import { connectionArgs, readyPodOf, runKubectl } from './exec.js';
+import { connectionArgs, runKubectl } from '../actions/kubectl.js';
+import { readyPodOf } from '../actions/workloads.js';
 
 export function registerPortForward(program: Command, deps: Deps): void {
   const cmd = program
@@ -27,7 +28,7 @@ Examples:
     const specs = ports.map(parsePortForward);
     if (flags.address !== undefined && !/^[A-Za-z0-9.:,-]+$/.test(flags.address)) throw new UsageError(`--address "${flags.address}" must be addresses separated by commas, e.g. localhost,0.0.0.0`);
     const namespace = await session.namespace();
-    const { pod } = await readyPodOf(session, target, namespace);
+    const { pod } = await readyPodOf(await session.kube(), namespace, target);
     const resolved = specs.map((s) => resolvePort(s, pod));
     const interrupted = () => new InterruptedError(`Interrupted: port forwarding to pod/${pod.metadata.name} stopped; nothing in the cluster was changed.`);
     await runKubectl(session, [

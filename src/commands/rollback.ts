@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { chooseRevision, mergePatchBetween, rollbackApplyConfig, validateRollbackOptions, type RollbackOptions } from '../core/rollback.js';
 import { shortName } from '../core/target.js';
 import { displayName, type KubeObject } from '../kube/types.js';
-import { addConnectionOptions } from '../flags/options.js';
+import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
-import { deploymentRevisions } from './history.js';
-import { addWaitOptions, waitForWorkload } from './scale.js';
+import { deploymentRevisions } from '../actions/workloads.js';
+import { waitForWorkload } from '../actions/wait-rollout.js';
 
 interface RollbackFlags {
   toRevision?: string;

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../core/errors.js';
-import { diagnosePod } from '../core/diagnose.js';
-import { formatDuration } from '../core/duration.js';
+import { MlkError } from '../core/errors.js';
 import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../core/scale.js';
-import { findWorkload, hpaTargets, podSelector, shortName } from '../core/target.js';
-import { displayName, type KubeObject } from '../kube/types.js';
-import { waitForRollout } from '../actions/wait-rollout.js';
+import { hpaTargets, shortName } from '../core/target.js';
+import { findWorkload } from '../actions/workloads.js';
+import { displayName } from '../kube/types.js';
+import { waitForWorkload } from '../actions/wait-rollout.js';
 import { formatObjects } from '../ui/printer.js';
-import { addConnectionOptions, parseDryRun, type DryRun } from '../flags/options.js';
+import { addConnectionOptions, addWaitOptions, parseDryRun, type DryRun } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface ScaleFlags {
@@ -15,12 +14,6 @@ interface ScaleFlags {
   dryRun?: string | boolean;
   wait?: boolean;
   timeout?: string;
-}
-
-export function addWaitOptions(cmd: Command, what: string, defaultTimeout = '5m or MLK_TIMEOUT'): Command {
-  return cmd
-    .option('--timeout <duration>', `how long to wait ${what}, e.g. 90s, 5m (default: ${defaultTimeout})`)
-    .option('--no-wait', `return without waiting ${what}`);
 }
 
 export function registerScale(program: Command, deps: Deps): void {
@@ -78,49 +71,4 @@ export async function runScale(session: Session, o: ScaleOptions, run: { dryRun:
     return;
   }
   await waitForWorkload(session, { ...workload, spec: { ...workload.spec, replicas: o.replicas } }, run.timeoutMs);
-}
-
-/** Waits for a Deployment (waitForRollout) or a StatefulSet to have all its pods ready, with progress. */
-export async function waitForWorkload(session: Session, workload: KubeObject, timeoutMs: number): Promise<void> {
-  const kube = await session.kube();
-  const label = shortName(workload);
-  const progress = await session.progress(`Waiting for ${label}`);
-  const started = session.now();
-  try {
-    const { ready, desired } =
-      workload.kind === 'Deployment'
-        ? await waitForRollout({ kube, progress, sleep: session.sleep, now: session.now, signal: session.signal }, workload, timeoutMs)
-        : await waitForStatefulSet(session, workload, timeoutMs, (text) => progress.update(text));
-    progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
-  } catch (error) {
-    if (error instanceof InterruptedError) progress.stop();
-    else progress.fail(`${label} is not ready`);
-    throw error;
-  }
-}
-
-async function waitForStatefulSet(session: Session, sts: KubeObject, timeoutMs: number, update: (text: string) => void): Promise<{ ready: number; desired: number }> {
-  const kube = await session.kube();
-  const { name, namespace } = sts.metadata;
-  const started = session.now();
-  const selector = podSelector(sts);
-  for (;;) {
-    if (session.signal?.aborted) throw new InterruptedError(`Interrupted: the change stays in place; follow it with: kubectl rollout status statefulset/${name} -n ${namespace}`);
-    const current = await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', name, namespace });
-    if (!current) throw new MlkError(`statefulset ${name} disappeared while waiting for it`);
-    const desired: number = current.spec?.replicas ?? 1;
-    const ready: number = current.status?.readyReplicas ?? 0;
-    const total: number = current.status?.replicas ?? 0;
-    const observed = (current.status?.observedGeneration ?? 0) >= (current.metadata.generation ?? 1);
-    if (observed && ready >= desired && total <= desired) return { ready: Math.min(ready, desired), desired };
-    update(`Waiting for statefulset/${name}: ${ready}/${desired} ready (${formatDuration(session.now() - started)})`);
-    for (const pod of await kube.list('v1', 'Pod', namespace, { labelSelector: selector })) {
-      const problem = diagnosePod(pod);
-      if (problem?.persistent) throw new MlkError(problem.message);
-    }
-    if (session.now() - started >= timeoutMs) {
-      throw new MlkError(`statefulset ${name} did not become ready within ${formatDuration(timeoutMs)}: ${ready}/${desired} pods ready`, `follow it with: kubectl rollout status statefulset/${name} -n ${namespace}`);
-    }
-    await session.sleep(1000, session.signal);
-  }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { buildStatus, statusTable, WORKLOAD_KINDS, type WorkloadStatus } from '../core/status.js';
-import { unknownName } from '../core/target.js';
+import { WORKLOAD_KINDS } from '../core/kinds.js';
+import { buildStatus, statusTable, type WorkloadStatus } from '../core/status.js';
+import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { ClusterError } from '../core/errors.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
-import { findWorkload, parseWorkloadTarget, podSelector } from '../core/target.js';
+import { parseWorkloadTarget, podSelector } from '../core/target.js';
+import { findWorkload } from '../actions/workloads.js';
 import { metricsUnavailable, podUsage, topTable } from '../core/top.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';

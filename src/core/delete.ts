@@ -1,4 +1,4 @@
-import { MANAGED_KINDS } from './target.js';
+import { DELETE_ORDER, managedKind } from './kinds.js';
 import { validateName } from './validate.js';
 import { displayName, type KubeObject } from '../kube/types.js';
 
@@ -30,13 +30,13 @@ export interface DeletePlan {
   keep: KubeObject[];
 }
 
-const ORDER = MANAGED_KINDS.map((k) => k.kind);
+const ORDER = DELETE_ORDER.map((k) => k.kind);
 
 /** What goes and what stays, in the order of removal: autoscaler first, workloads, services, config, data last. */
 export function planDelete(o: DeleteOptions, found: KubeObject[]): DeletePlan {
   const sorted = [...found].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind) || a.metadata.name.localeCompare(b.metadata.name));
-  const data = (o: KubeObject) => MANAGED_KINDS.find((k) => k.kind === o.kind)?.data === true;
-  const workload = (o: KubeObject) => MANAGED_KINDS.find((k) => k.kind === o.kind)?.workload === true;
+  const data = (o: KubeObject) => managedKind(o.kind)?.data === true;
+  const workload = (o: KubeObject) => managedKind(o.kind)?.workload === true;
   return {
     remove: sorted.filter((x) => o.deleteData || !data(x)).map((object) => ({ object, propagation: workload(object) ? 'Foreground' : 'Background' })),
     keep: sorted.filter((x) => !o.deleteData && data(x)),

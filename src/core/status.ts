@@ -1,3 +1,4 @@
+import { WORKLOAD_KINDS } from './kinds.js';
 import { formatDuration } from './duration.js';
 import { diagnosePod } from './diagnose.js';
 import { hpaTargetsText, hpaTrouble } from './autoscale.js';
@@ -62,13 +63,6 @@ export interface WorkloadStatus {
   pods?: PodStatus[];
   events?: EventLine[];
 }
-
-export const WORKLOAD_KINDS = [
-  { apiVersion: 'apps/v1', kind: 'Deployment' },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet' },
-  { apiVersion: 'batch/v1', kind: 'Job' },
-  { apiVersion: 'batch/v1', kind: 'CronJob' },
-] as const;
 
 function podTemplate(workload: KubeObject): any {
   return workload.kind === 'CronJob' ? workload.spec?.jobTemplate?.spec?.template : workload.spec?.template;
@@ -206,7 +200,7 @@ export function buildStatus(input: StatusInput, now: number, detailed: boolean):
     }
     return row;
   });
-  const order = WORKLOAD_KINDS.map((k) => k.kind as string);
+  const order = WORKLOAD_KINDS.map((k) => k.kind);
   return rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.instance.localeCompare(b.instance) || order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
 }
 

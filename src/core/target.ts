@@ -1,8 +1,6 @@
-import { isMlkObject, mlkOrHelmSelector } from './chart-release.js';
 import { MlkError, UsageError } from './errors.js';
 import { COMPONENT, INSTANCE, selectorString } from './labels.js';
 import { validateName } from './validate.js';
-import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
@@ -41,63 +39,6 @@ export function shortName(obj: { kind: string; metadata: { name: string } }): st
 export function pickWorkload(candidates: KubeObject[]): KubeObject | undefined {
   const rank = (o: KubeObject) => (o.metadata.labels?.[COMPONENT] === 'server' ? 0 : 2) + (o.kind === 'Deployment' ? 0 : 1);
   return [...candidates].sort((a, b) => rank(a) - rank(b) || a.metadata.name.localeCompare(b.metadata.name))[0];
-}
-
-/** The kinds mlk makes, in the order `mlk delete` removes them (the autoscaler first, data last). */
-export const MANAGED_KINDS: { apiVersion: string; kind: string; data?: boolean; workload?: boolean }[] = [
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
-  { apiVersion: 'batch/v1', kind: 'CronJob', workload: true },
-  { apiVersion: 'batch/v1', kind: 'Job', workload: true },
-  { apiVersion: 'apps/v1', kind: 'Deployment', workload: true },
-  { apiVersion: 'apps/v1', kind: 'StatefulSet', workload: true },
-  { apiVersion: 'v1', kind: 'Service' },
-  { apiVersion: 'v1', kind: 'ConfigMap' },
-  { apiVersion: 'v1', kind: 'Secret' },
-  { apiVersion: 'v1', kind: 'PersistentVolumeClaim', data: true },
-];
-
-/**
- * The instance names mlk manages in a namespace (from its workloads and their pods), sorted. It only
- * serves hints, so a kind that cannot be listed (RBAC) is left out rather than hiding the real message.
- */
-export async function managedInstances(kube: KubeClient, namespace: string | undefined): Promise<string[]> {
-  const kinds = [...MANAGED_KINDS.filter((k) => k.workload), { apiVersion: 'v1', kind: 'Pod' }];
-  const lists = await Promise.all(kinds.map(({ apiVersion, kind }) => kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() }).catch(() => [])));
-  const names = lists.flat().filter(isMlkObject).map((o) => o.metadata.labels?.[INSTANCE]);
-  return [...new Set(names.filter((n): n is string => Boolean(n)))].sort();
-}
-
-/** An MlkError for a name that is not there, saying what is. */
-export async function unknownName(kube: KubeClient, namespace: string | undefined, what: string): Promise<MlkError> {
-  const names = await managedInstances(kube, namespace);
-  const where = namespace === undefined ? 'any namespace' : `namespace ${namespace}`;
-  return new MlkError(
-    `${what} in ${where}`,
-    names.length ? `mlk manages there: ${names.join(', ')}` : `mlk manages nothing in ${where} (try -n NAMESPACE, or mlk status -A)`,
-  );
-}
-
-/** Finds the Deployment or StatefulSet a target means, or says what exists. */
-export async function findWorkload(kube: KubeClient, namespace: string, target: TargetRef): Promise<KubeObject> {
-  if (target.kind) {
-    const found = await kube.get(workloadRef(target.kind, target.name, namespace));
-    if (found) return found;
-    throw await unknownName(kube, namespace, `no ${target.kind.toLowerCase()} named ${target.name}`);
-  }
-  const candidates: KubeObject[] = [];
-  for (const kind of ['Deployment', 'StatefulSet'] as const) {
-    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: mlkOrHelmSelector(target.name) })).filter(isMlkObject));
-  }
-  const picked = pickWorkload(candidates);
-  if (picked) return picked;
-  const unmanaged = await kube.get(workloadRef('Deployment', target.name, namespace)) ?? await kube.get(workloadRef('StatefulSet', target.name, namespace));
-  if (unmanaged) {
-    throw new MlkError(
-      `${shortName(unmanaged)} in namespace ${namespace} was not made by mlk`,
-      `to act on it anyway, name it as ${shortName(unmanaged)}`,
-    );
-  }
-  throw await unknownName(kube, namespace, `mlk has no workload named ${target.name}`);
 }
 
 /** The label selector of a workload's pods (matchLabels). */

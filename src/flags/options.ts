@@ -38,3 +38,9 @@ export function parseDryRun(value: unknown): DryRun {
   if (value === 'server' || value === 'none') return value;
   throw new UsageError(`--dry-run "${String(value)}" must be client or server (write --dry-run=server)`);
 }
+
+export function addWaitOptions(cmd: Command, what: string, defaultTimeout = '5m or MLK_TIMEOUT'): Command {
+  return cmd
+    .option('--timeout <duration>', `how long to wait ${what}, e.g. 90s, 5m (default: ${defaultTimeout})`)
+    .option('--no-wait', `return without waiting ${what}`);
+}

@@ -1,0 +1,68 @@
+import { MlkError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import type { DeployPlan } from '../core/deploy.js';
+import { endpointLines } from '../core/endpoints.js';
+import { formatObjects } from '../ui/printer.js';
+import type { DryRun } from '../flags/options.js';
+import type { Session } from '../cli/session.js';
+import { applyObjects, reportApplied } from './apply.js';
+import { runHelmDeploy } from './helm-deploy.js';
+import { waitForRollout } from './wait-rollout.js';
+
+export interface RunDeployOptions {
+  dryRun: DryRun;
+  output?: string;
+  wait: boolean;
+  force: boolean;
+  timeoutMs: number;
+  /** Install as this Helm release instead of applying (mlk deploy --helm). */
+  helm?: { release: string };
+}
+
+/** The only step with side effects: check the claim, apply, wait, report. */
+export async function runDeploy(session: Session, plan: DeployPlan, run: RunDeployOptions): Promise<void> {
+  if (run.dryRun === 'client') {
+    session.out(formatObjects(plan.objects, run.output === 'json' ? 'json' : 'yaml'));
+    return;
+  }
+  if (run.helm) return runHelmDeploy(session, plan, { ...run, helm: run.helm });
+  const kube = await session.kube();
+  let objects = plan.objects;
+  if (plan.claim) {
+    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: plan.options.namespace });
+    if (existing) {
+      objects = objects.filter((o) => o !== plan.claim!.object);
+      if (plan.claim.object) session.info(`Using the existing claim ${plan.claim.name}; --pvc-size is not applied to it.`);
+    } else if (!plan.claim.object) {
+      throw new MlkError(
+        `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${plan.options.namespace}`,
+        `pass --pvc-size (e.g. --pvc-size 10Gi) to let mlk create it, or create it first`,
+      );
+    }
+  }
+  const live = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: plan.options.name, namespace: plan.options.namespace });
+  if (live && !plan.options.replicasGiven && live.spec?.replicas !== undefined) {
+    // Keep the count mlk scale or an autoscaler set: re-applying the default would undo it (or conflict).
+    objects = objects.map((o) => (o === plan.deployment ? { ...o, spec: { ...o.spec, replicas: live.spec.replicas } } : o));
+  }
+  const results = await applyObjects(session, objects, { dryRun: run.dryRun, force: run.force });
+  reportApplied(session, results, run.dryRun, run.output);
+  if (run.dryRun === 'server') return;
+  if (results.every((r) => r.outcome === 'unchanged')) session.info(`No changes: ${plan.options.name} is already as requested.`);
+  const deployment = results.find((r) => r.object.kind === 'Deployment')!.object;
+  if (!run.wait) {
+    session.info(`Not waiting. Follow the rollout with: kubectl rollout status deployment/${plan.options.name} -n ${plan.options.namespace}`);
+    return;
+  }
+  const progress = await session.progress(`Waiting for deployment/${plan.options.name}`);
+  const started = session.now();
+  try {
+    const { ready, desired } = await waitForRollout({ kube, progress, sleep: session.sleep, now: session.now, signal: session.signal }, deployment, run.timeoutMs);
+    progress.succeed(`deployment/${plan.options.name} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
+  } catch (error) {
+    progress.fail(`deployment/${plan.options.name} is not ready`);
+    throw error;
+  }
+  const service = results.find((r) => r.object.kind === 'Service')?.object;
+  if (service && run.output === undefined) for (const line of endpointLines(service)) session.info(line);
+}

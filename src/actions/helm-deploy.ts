@@ -1,0 +1,139 @@
+import { deployChart } from '../core/chart-deploy.js';
+import type { DeployPlan } from '../core/deploy.js';
+import { diagnosePod, type PodProblem } from '../core/diagnose.js';
+import { MlkError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
+import { endpointLines } from '../core/endpoints.js';
+import type { KubeClient } from '../kube/client.js';
+import { displayName, type KubeObject } from '../kube/types.js';
+import {
+  helmMajorVersion,
+  helmReason,
+  helmMissing,
+  parseRelease,
+  releaseOf,
+  releaseStatus,
+  upgradeArgs,
+  withTempChart,
+  type HelmContext,
+} from '../tools/helm.js';
+import { formatObjects } from '../ui/printer.js';
+import { commandLine } from '../flags/command-line.js';
+import type { Session } from '../cli/session.js';
+import type { RunDeployOptions } from './deploy.js';
+
+/** helm with mlk's kubeconfig, context and environment. */
+export function helmContext(session: Session): HelmContext {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(session.deps.env)) if (v !== undefined && (k === 'KUBECONFIG' || k.startsWith('HELM_'))) env[k] = v;
+  return { runner: session.runner(), binary: session.helmBinary(), kubeconfig: session.settings.kubeconfig, context: session.settings.context, env };
+}
+
+/** The printed form of a helm command: `helm` even when MLK_HELM names a path. */
+export function shown(args: string[]): string {
+  return commandLine(['helm', ...args]);
+}
+
+/**
+ * `mlk deploy ... --helm`: the same objects as a chart in a temporary folder, installed or upgraded with
+ * `helm upgrade --install --wait --rollback-on-failure` (helm 4; `--atomic` on helm 3).
+ */
+export async function runHelmDeploy(session: Session, plan: DeployPlan, run: RunDeployOptions & { helm: { release: string } }): Promise<void> {
+  const o = plan.options;
+  const release = run.helm.release;
+  const ctx = helmContext(session);
+  const major = await helmMajorVersion(ctx);
+  const kube = await session.kube();
+  let withoutClaim = false;
+  let objects = plan.objects;
+  if (plan.claim) {
+    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: o.namespace });
+    const owner = existing ? releaseOf(existing) : undefined;
+    if (existing && !(owner?.release === release && (owner.namespace ?? o.namespace) === o.namespace)) {
+      withoutClaim = true;
+      objects = objects.filter((x) => x !== plan.claim!.object);
+      if (plan.claim.object) session.info(`Using the existing claim ${plan.claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
+    } else if (!existing && !plan.claim.object) {
+      throw new MlkError(
+        `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${o.namespace}`,
+        'pass --pvc-size (e.g. --pvc-size 10Gi) to let mlk create it in the release, or create it first',
+      );
+    }
+  }
+  const previous = await releaseStatus(ctx, release, o.namespace);
+  const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk', release });
+  const dryRun = run.dryRun === 'server' ? 'server' : undefined;
+  const wait = run.wait && !dryRun;
+  await withTempChart(files, async (dir) => {
+    const args = upgradeArgs(ctx, { release, chart: dir, namespace: o.namespace, wait, timeoutMs: run.timeoutMs, dryRun, major });
+    session.info(`$ ${shown(args.map((a) => (a === dir ? `<chart of ${o.name}>` : a)))}`);
+    const verb = previous ? `Upgrading release ${release} (revision ${previous.revision + 1})` : `Installing release ${release}`;
+    const progress = await session.progress(`${verb}${wait ? ', waiting for it to be ready' : ''}`);
+    const started = session.now();
+    // While helm waits, mlk watches the new pods, so a failure can say why in plain words.
+    let done = false;
+    const running = ctx.runner.run(ctx.binary, args, { env: ctx.env }).finally(() => (done = true));
+    const problem = wait ? watchPods(session, kube, plan, () => done, (p) => progress.update(`${verb}: ${p.message}`)) : Promise.resolve(undefined);
+    const r = await running;
+    const why = await problem;
+    if (r.notFound) {
+      progress.fail(`helm was not found`);
+      throw helmMissing(ctx.binary);
+    }
+    if (r.exitCode !== 0) {
+      progress.fail(`release ${release} was not ${previous ? 'upgraded' : 'installed'}`);
+      const reason = helmReason(r.stderr, r.stdout);
+      const after = await releaseStatus(ctx, release, o.namespace).catch(() => undefined);
+      const rolledBack = previous && after && after.revision > previous.revision && /roll(ed)? ?back/i.test(r.stderr + (after.status ?? ''));
+      const hint = /invalid ownership metadata|exists and cannot be imported/.test(reason)
+        ? `these objects exist already outside release ${release} (deployed without --helm?): run mlk deploy without --helm, or delete them first (mlk delete ${o.name})`
+        : rolledBack
+          ? `helm rolled ${release} back to what was running before (revision ${after!.revision}); see helm history ${release} -n ${o.namespace}`
+          : `see helm history ${release} -n ${o.namespace} and helm status ${release} -n ${o.namespace}`;
+      throw new MlkError(`helm ${previous ? 'upgrade' : 'install'} of release ${release} failed: ${reason}${why ? `\n  why: ${why.message}` : ''}`, hint);
+    }
+    const status = parseRelease(r.stdout);
+    const how = dryRun ? 'checked by the server (dry run)' : status.status;
+    progress.succeed(`release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(session.now() - started)})` : ''}`);
+    return status;
+  });
+  if (run.output === 'yaml' || run.output === 'json') {
+    session.out(formatObjects(objects, run.output));
+  } else {
+    for (const obj of objects) session.out(`${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`);
+  }
+  if (dryRun) return;
+  if (!wait) session.info(`Not waiting. Follow it with: helm status ${release} -n ${o.namespace}`);
+  session.info(`Helm manages it now: helm history ${release} -n ${o.namespace}; undo with helm rollback ${release} -n ${o.namespace}.`);
+  if (plan.service && run.output === undefined && wait) {
+    const live = (await kube.get({ apiVersion: 'v1', kind: 'Service', name: plan.service.metadata.name, namespace: o.namespace })) as KubeObject | undefined;
+    for (const line of endpointLines(live ?? plan.service)) session.info(line);
+  }
+}
+
+/** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */
+async function watchPods(session: Session, kube: KubeClient, plan: DeployPlan, finished: () => boolean, onProblem: (p: PodProblem) => void): Promise<PodProblem | undefined> {
+  const matchLabels: Record<string, string> = plan.deployment.spec?.selector?.matchLabels ?? {};
+  const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  const image = plan.options.image;
+  let last: PodProblem | undefined;
+  while (!finished() && selector) {
+    try {
+      const pods = await kube.list('v1', 'Pod', plan.options.namespace, { labelSelector: selector });
+      for (const pod of pods) {
+        if (!(pod.spec?.containers ?? []).some((c: { image?: string }) => c.image === image)) continue;
+        const p = diagnosePod(pod);
+        if (p && p.message !== last?.message) onProblem(p);
+        if (p) last = p;
+      }
+    } catch {
+      // watching is a courtesy: helm decides
+    }
+    if (finished()) break;
+    await session.sleep(2000, session.signal);
+    // A real turn of the event loop, whatever the clock: helm's exit must be able to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (session.signal?.aborted) break;
+  }
+  return last;
+}

@@ -1,0 +1,32 @@
+import { InterruptedError, MlkError } from '../core/errors.js';
+import type { Session } from '../cli/session.js';
+
+/** kubectl's own exit code, carried out of mlk unchanged. */
+export class ChildExitError extends MlkError {
+  override readonly exitCode: number;
+  constructor(message: string, code: number) {
+    super(message);
+    this.exitCode = code;
+    this.name = 'ChildExitError';
+  }
+}
+
+/** --kubeconfig and --context as mlk resolved them, for kubectl. */
+export function connectionArgs(session: Session): string[] {
+  const { kubeconfig, context } = session.settings;
+  return [...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), ...(context ? ['--context', context] : [])];
+}
+
+/** Runs kubectl with the terminal attached; its exit code becomes mlk's. */
+export async function runKubectl(session: Session, args: string[]): Promise<void> {
+  const binary = session.kubectlBinary();
+  session.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
+  const interrupted = () => new InterruptedError(`Interrupted: kubectl ${args[0]} stopped.`);
+  if (session.signal?.aborted) throw interrupted();
+  const result = await session.runner().run(binary, args, { inherit: true, signal: session.signal });
+  if (session.signal?.aborted) throw interrupted();
+  if (result.notFound) {
+    throw new MlkError(`kubectl was not found (looked for "${binary}")`, 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it');
+  }
+  if (result.exitCode !== 0) throw new ChildExitError(`kubectl ${args[0]} exited with code ${result.exitCode}`, result.exitCode);
+}
