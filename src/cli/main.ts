@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { InterruptedError, MlkError, UsageError, exitCodeOf } from '../core/errors.js';
 import { buildProgram } from './program.js';
+import { colorEnabled } from '../ui/style.js';
 import type { Deps } from './session.js';
 
 function isPromptExit(error: unknown): boolean {
@@ -27,7 +28,7 @@ export async function runMlk(argv: string[], deps: Deps): Promise<number> {
     }
     const known = error instanceof UsageError || error instanceof MlkError;
     const message = error instanceof Error ? error.message : String(error);
-    const color = !deps.env.NO_COLOR && !argv.includes('--no-color') && deps.io.stderrIsTTY;
+    const color = colorEnabled(!argv.includes('--no-color'), deps.env, deps.io.stderrIsTTY);
     const label = error instanceof InterruptedError ? '' : color ? '\u001b[31merror:\u001b[39m ' : 'error: ';
     if (message) stderr.write(`${label}${message}\n`);
     if (error instanceof MlkError && error.hint) stderr.write(`  ${error.hint}\n`);

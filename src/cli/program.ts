@@ -7,7 +7,7 @@ import { registerExpose } from '../commands/expose.js';
 import { registerChart } from '../commands/chart.js';
 import { registerHelm } from '../commands/helm.js';
 import { registerLogs } from '../commands/logs.js';
-import { registerTrain } from '../commands/train.js';
+import { registerTrain } from '../commands/train/index.js';
 import { registerScale } from '../commands/scale.js';
 import { registerAutoscale } from '../commands/autoscale.js';
 import { registerStatus } from '../commands/status.js';
@@ -17,6 +17,7 @@ import { registerDelete } from '../commands/delete.js';
 import { registerExec } from '../commands/exec.js';
 import { registerPortForward } from '../commands/port-forward.js';
 import { registerTop } from '../commands/top.js';
+import { registerVersion } from '../commands/version.js';
 
 export function buildProgram(deps: Deps): Command {
   const program = new Command('mlk')
@@ -48,6 +49,7 @@ Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > 
   registerExec(program, deps);
   registerPortForward(program, deps);
   registerTop(program, deps);
+  registerVersion(program, deps);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }

@@ -11,7 +11,7 @@ import { templateFiles } from '../tools/template-files.js';
 import type { IO } from '../ui/io.js';
 import { startProgress, type Progress } from '../ui/progress.js';
 import { inquirerPrompter, type Prompter } from '../ui/prompter.js';
-import { makeStyle } from '../ui/style.js';
+import { colorEnabled, makeStyle } from '../ui/style.js';
 
 export interface ConnectRequest {
   kubeconfig?: string;
@@ -80,7 +80,7 @@ export class Session {
     const file = readConfigFile(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
     this.settings = resolveSettings({ namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout }, deps.env, file);
     if (this.settings.namespace !== undefined) validateName(this.settings.namespace, '--namespace');
-    this.color = flags.color !== false && !deps.env.NO_COLOR && deps.io.stderrIsTTY;
+    this.color = colorEnabled(flags.color, deps.env, deps.io.stderrIsTTY);
     this.quiet = Boolean(flags.quiet);
     this.debug = Boolean(flags.debug);
     this.style = makeStyle(this.color);

@@ -10,6 +10,7 @@ import { LineSink } from '../actions/logs/sink.js';
 import type { Prompter } from '../ui/prompter.js';
 import { makeStyle } from '../ui/style.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { colorEnabled } from '../ui/style.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface LogsFlags {
@@ -72,7 +73,7 @@ Examples:
       const full = at < 0 ? ['logs', picked] : [...args.slice(0, at + 1), picked, ...args.slice(at + 1)];
       session.info(`Equivalent command: ${commandLine(['mlk', ...full])}`);
     }
-    const color = globals.color !== false && !deps.env.NO_COLOR && deps.io.stdoutIsTTY;
+    const color = colorEnabled(globals.color, deps.env, deps.io.stdoutIsTTY);
     await runLogs(session, options, { color });
   });
 }

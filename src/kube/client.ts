@@ -43,6 +43,8 @@ export interface KubeClient {
   /** A subresource such as scale, read as an object. */
   getSubresource(ref: ObjectRef, subresource: string): Promise<KubeObject | undefined>;
   readLog(namespace: string, pod: string, options?: LogOptions): Promise<string>;
+  /** The API server's /version: gitVersion, platform, ... */
+  serverVersion(): Promise<{ gitVersion: string; platform?: string }>;
   /** Streams a pod's log; with follow it stays open until the container ends, the signal aborts, or the stream breaks. */
   streamLog(namespace: string, pod: string, options: LogOptions & { follow?: boolean }, signal?: AbortSignal): Promise<NodeJS.ReadableStream>;
 }

@@ -21,6 +21,7 @@ export function explainingClient(client: KubeClient): KubeClient {
     patch: wrap(client.patch),
     getSubresource: wrap(client.getSubresource),
     readLog: wrap(client.readLog),
+    serverVersion: wrap(client.serverVersion),
     streamLog: wrap(client.streamLog),
   };
 }

@@ -53,6 +53,14 @@ export class FakeKubeClient implements KubeClient {
     this.identity = { context: 'fake', server: 'https://fake.invalid', user: 'tester', namespace: 'default', ...identity };
   }
 
+  /** What serverVersion answers; a test may change it. */
+  serverInfo: { gitVersion: string; platform?: string } = { gitVersion: 'v1.35.4', platform: 'linux/amd64' };
+
+  async serverVersion(): Promise<{ gitVersion: string; platform?: string }> {
+    this.fail('get', 'Version');
+    return this.serverInfo;
+  }
+
   /** Runs after every (non-dry-run) apply of that kind, like a controller would. */
   onApply(kind: string, reactor: Reactor): this {
     this.reactors.set(kind, [...(this.reactors.get(kind) ?? []), reactor]);

@@ -129,6 +129,10 @@ export class RealKubeClient implements KubeClient {
     return (await this.request('PATCH', path, JSON.stringify(body), types[options.type ?? 'merge'])) as KubeObject;
   }
 
+  async serverVersion(): Promise<{ gitVersion: string; platform?: string }> {
+    return (await this.request('GET', '/version')) as { gitVersion: string; platform?: string };
+  }
+
   async getSubresource(ref: ObjectRef, subresource: string): Promise<KubeObject | undefined> {
     try {
       return (await this.request('GET', `${resourcePath(ref.apiVersion, ref.kind, ref.namespace, ref.name)}/${subresource}`)) as KubeObject;

@@ -15,9 +15,7 @@ export interface KubeObject {
     deletionTimestamp?: string;
     [key: string]: unknown;
   };
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   spec?: any;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   status?: any;
   [key: string]: unknown;
 }
@@ -27,10 +25,6 @@ export interface ObjectRef {
   kind: string;
   name: string;
   namespace?: string;
-}
-
-export function refOf(obj: KubeObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace };
 }
 
 /** kubectl's way of naming an object in output: deployment.apps/web, service/web. */

@@ -1,8 +1,6 @@
 import { stringify } from 'yaml';
 import type { KubeObject } from '../kube/types.js';
 
-export type OutputFormat = 'yaml' | 'json' | 'table';
-
 function clean(obj: KubeObject): KubeObject {
   const { managedFields: _m, ...metadata } = obj.metadata as KubeObject['metadata'] & { managedFields?: unknown };
   return { ...obj, metadata };

@@ -4,3 +4,8 @@ import { Chalk, type ChalkInstance } from 'chalk';
 export function makeStyle(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
 }
+
+/** The one colour decision: a terminal, and neither NO_COLOR nor --no-color. */
+export function colorEnabled(flag: boolean | undefined, env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  return flag !== false && !env.NO_COLOR && isTTY;
+}
