@@ -2,21 +2,21 @@ import { displayName, type KubeObject } from '../kube/types.js';
 import type { ApplyResult } from '../kube/client.js';
 import { formatObjects } from '../ui/printer.js';
 import type { DryRun } from '../flags/options.js';
-import type { Session } from '../cli/session.js';
+import type { ActionContext } from './context.js';
 
 /** Applies objects in order with server-side apply and reports each like kubectl apply does. */
-export async function applyObjects(session: Session, objects: KubeObject[], options: { dryRun: DryRun; force: boolean }): Promise<ApplyResult[]> {
-  const kube = await session.kube();
+export async function applyObjects(ctx: ActionContext, objects: KubeObject[], options: { dryRun: DryRun; force: boolean }): Promise<ApplyResult[]> {
+  const kube = await ctx.kube();
   const results: ApplyResult[] = [];
   for (const obj of objects) results.push(await kube.apply(obj, { dryRun: options.dryRun === 'server', force: options.force }));
   return results;
 }
 
-export function reportApplied(session: Session, results: ApplyResult[], dryRun: DryRun, output: string | undefined): void {
+export function reportApplied(ctx: ActionContext, results: ApplyResult[], dryRun: DryRun, output: string | undefined): void {
   if (output === 'yaml' || output === 'json') {
-    session.out(formatObjects(results.map((r) => r.object), output));
+    ctx.out(formatObjects(results.map((r) => r.object), output));
     return;
   }
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
-  for (const r of results) session.out(`${displayName({ apiVersion: r.object.apiVersion, kind: r.object.kind, name: r.object.metadata.name })} ${r.outcome}${suffix}`);
+  for (const r of results) ctx.out(`${displayName({ apiVersion: r.object.apiVersion, kind: r.object.kind, name: r.object.metadata.name })} ${r.outcome}${suffix}`);
 }

@@ -4,7 +4,7 @@ import type { DeployPlan } from '../core/deploy.js';
 import { endpointLines } from '../core/endpoints.js';
 import { formatObjects } from '../ui/printer.js';
 import type { DryRun } from '../flags/options.js';
-import type { Session } from '../cli/session.js';
+import type { ActionContext } from './context.js';
 import { applyObjects, reportApplied } from './apply.js';
 import { runHelmDeploy } from './helm-deploy.js';
 import { waitForRollout } from './wait-rollout.js';
@@ -20,19 +20,19 @@ export interface RunDeployOptions {
 }
 
 /** The only step with side effects: check the claim, apply, wait, report. */
-export async function runDeploy(session: Session, plan: DeployPlan, run: RunDeployOptions): Promise<void> {
+export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDeployOptions): Promise<void> {
   if (run.dryRun === 'client') {
-    session.out(formatObjects(plan.objects, run.output === 'json' ? 'json' : 'yaml'));
+    ctx.out(formatObjects(plan.objects, run.output === 'json' ? 'json' : 'yaml'));
     return;
   }
-  if (run.helm) return runHelmDeploy(session, plan, { ...run, helm: run.helm });
-  const kube = await session.kube();
+  if (run.helm) return runHelmDeploy(ctx, plan, { ...run, helm: run.helm });
+  const kube = await ctx.kube();
   let objects = plan.objects;
   if (plan.claim) {
     const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: plan.options.namespace });
     if (existing) {
       objects = objects.filter((o) => o !== plan.claim!.object);
-      if (plan.claim.object) session.info(`Using the existing claim ${plan.claim.name}; --pvc-size is not applied to it.`);
+      if (plan.claim.object) ctx.info(`Using the existing claim ${plan.claim.name}; --pvc-size is not applied to it.`);
     } else if (!plan.claim.object) {
       throw new MlkError(
         `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${plan.options.namespace}`,
@@ -45,24 +45,24 @@ export async function runDeploy(session: Session, plan: DeployPlan, run: RunDepl
     // Keep the count mlk scale or an autoscaler set: re-applying the default would undo it (or conflict).
     objects = objects.map((o) => (o === plan.deployment ? { ...o, spec: { ...o.spec, replicas: live.spec.replicas } } : o));
   }
-  const results = await applyObjects(session, objects, { dryRun: run.dryRun, force: run.force });
-  reportApplied(session, results, run.dryRun, run.output);
+  const results = await applyObjects(ctx, objects, { dryRun: run.dryRun, force: run.force });
+  reportApplied(ctx, results, run.dryRun, run.output);
   if (run.dryRun === 'server') return;
-  if (results.every((r) => r.outcome === 'unchanged')) session.info(`No changes: ${plan.options.name} is already as requested.`);
+  if (results.every((r) => r.outcome === 'unchanged')) ctx.info(`No changes: ${plan.options.name} is already as requested.`);
   const deployment = results.find((r) => r.object.kind === 'Deployment')!.object;
   if (!run.wait) {
-    session.info(`Not waiting. Follow the rollout with: kubectl rollout status deployment/${plan.options.name} -n ${plan.options.namespace}`);
+    ctx.info(`Not waiting. Follow the rollout with: kubectl rollout status deployment/${plan.options.name} -n ${plan.options.namespace}`);
     return;
   }
-  const progress = await session.progress(`Waiting for deployment/${plan.options.name}`);
-  const started = session.now();
+  const progress = await ctx.progress(`Waiting for deployment/${plan.options.name}`);
+  const started = ctx.now();
   try {
-    const { ready, desired } = await waitForRollout({ kube, progress, sleep: session.sleep, now: session.now, signal: session.signal }, deployment, run.timeoutMs);
-    progress.succeed(`deployment/${plan.options.name} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
+    const { ready, desired } = await waitForRollout({ kube, progress, sleep: ctx.sleep, now: ctx.now, signal: ctx.signal }, deployment, run.timeoutMs);
+    progress.succeed(`deployment/${plan.options.name} is ready: ${ready}/${desired} pods (${formatDuration(ctx.now() - started)})`);
   } catch (error) {
     progress.fail(`deployment/${plan.options.name} is not ready`);
     throw error;
   }
   const service = results.find((r) => r.object.kind === 'Service')?.object;
-  if (service && run.output === undefined) for (const line of endpointLines(service)) session.info(line);
+  if (service && run.output === undefined) for (const line of endpointLines(service)) ctx.info(line);
 }

@@ -19,14 +19,13 @@ import {
 } from '../tools/helm.js';
 import { formatObjects } from '../ui/printer.js';
 import { commandLine } from '../flags/command-line.js';
-import type { Session } from '../cli/session.js';
+import type { ActionContext } from './context.js';
 import type { RunDeployOptions } from './deploy.js';
 
 /** helm with mlk's kubeconfig, context and environment. */
-export function helmContext(session: Session): HelmContext {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(session.deps.env)) if (v !== undefined && (k === 'KUBECONFIG' || k.startsWith('HELM_'))) env[k] = v;
-  return { runner: session.runner(), binary: session.helmBinary(), kubeconfig: session.settings.kubeconfig, context: session.settings.context, env };
+export function helmContext(ctx: ActionContext): HelmContext {
+  const { runner, helm, kubeconfig, context, env } = ctx.tools();
+  return { runner, binary: helm, kubeconfig, context, env };
 }
 
 /** The printed form of a helm command: `helm` even when MLK_HELM names a path. */
@@ -38,12 +37,12 @@ export function shown(args: string[]): string {
  * `mlk deploy ... --helm`: the same objects as a chart in a temporary folder, installed or upgraded with
  * `helm upgrade --install --wait --rollback-on-failure` (helm 4; `--atomic` on helm 3).
  */
-export async function runHelmDeploy(session: Session, plan: DeployPlan, run: RunDeployOptions & { helm: { release: string } }): Promise<void> {
+export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDeployOptions & { helm: { release: string } }): Promise<void> {
   const o = plan.options;
   const release = run.helm.release;
-  const ctx = helmContext(session);
-  const major = await helmMajorVersion(ctx);
-  const kube = await session.kube();
+  const helm = helmContext(ctx);
+  const major = await helmMajorVersion(helm);
+  const kube = await ctx.kube();
   let withoutClaim = false;
   let objects = plan.objects;
   if (plan.claim) {
@@ -52,7 +51,7 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     if (existing && !(owner?.release === release && (owner.namespace ?? o.namespace) === o.namespace)) {
       withoutClaim = true;
       objects = objects.filter((x) => x !== plan.claim!.object);
-      if (plan.claim.object) session.info(`Using the existing claim ${plan.claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
+      if (plan.claim.object) ctx.info(`Using the existing claim ${plan.claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
     } else if (!existing && !plan.claim.object) {
       throw new MlkError(
         `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${o.namespace}`,
@@ -60,30 +59,30 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
       );
     }
   }
-  const previous = await releaseStatus(ctx, release, o.namespace);
-  const { files } = deployChart(o, session.templates, { withoutClaim, generator: 'mlk', release });
+  const previous = await releaseStatus(helm, release, o.namespace);
+  const { files } = deployChart(o, ctx.templates, { withoutClaim, generator: 'mlk', release });
   const dryRun = run.dryRun === 'server' ? 'server' : undefined;
   const wait = run.wait && !dryRun;
   await withTempChart(files, async (dir) => {
-    const args = upgradeArgs(ctx, { release, chart: dir, namespace: o.namespace, wait, timeoutMs: run.timeoutMs, dryRun, major });
-    session.info(`$ ${shown(args.map((a) => (a === dir ? `<chart of ${o.name}>` : a)))}`);
+    const args = upgradeArgs(helm, { release, chart: dir, namespace: o.namespace, wait, timeoutMs: run.timeoutMs, dryRun, major });
+    ctx.info(`$ ${shown(args.map((a) => (a === dir ? `<chart of ${o.name}>` : a)))}`);
     const verb = previous ? `Upgrading release ${release} (revision ${previous.revision + 1})` : `Installing release ${release}`;
-    const progress = await session.progress(`${verb}${wait ? ', waiting for it to be ready' : ''}`);
-    const started = session.now();
+    const progress = await ctx.progress(`${verb}${wait ? ', waiting for it to be ready' : ''}`);
+    const started = ctx.now();
     // While helm waits, mlk watches the new pods, so a failure can say why in plain words.
     let done = false;
-    const running = ctx.runner.run(ctx.binary, args, { env: ctx.env }).finally(() => (done = true));
-    const problem = wait ? watchPods(session, kube, plan, () => done, (p) => progress.update(`${verb}: ${p.message}`)) : Promise.resolve(undefined);
+    const running = helm.runner.run(helm.binary, args, { env: helm.env }).finally(() => (done = true));
+    const problem = wait ? watchPods(ctx, kube, plan, () => done, (p) => progress.update(`${verb}: ${p.message}`)) : Promise.resolve(undefined);
     const r = await running;
     const why = await problem;
     if (r.notFound) {
       progress.fail(`helm was not found`);
-      throw helmMissing(ctx.binary);
+      throw helmMissing(helm.binary);
     }
     if (r.exitCode !== 0) {
       progress.fail(`release ${release} was not ${previous ? 'upgraded' : 'installed'}`);
       const reason = helmReason(r.stderr, r.stdout);
-      const after = await releaseStatus(ctx, release, o.namespace).catch(() => undefined);
+      const after = await releaseStatus(helm, release, o.namespace).catch(() => undefined);
       const rolledBack = previous && after && after.revision > previous.revision && /roll(ed)? ?back/i.test(r.stderr + (after.status ?? ''));
       const hint = /invalid ownership metadata|exists and cannot be imported/.test(reason)
         ? `these objects exist already outside release ${release} (deployed without --helm?): run mlk deploy without --helm, or delete them first (mlk delete ${o.name})`
@@ -94,25 +93,25 @@ export async function runHelmDeploy(session: Session, plan: DeployPlan, run: Run
     }
     const status = parseRelease(r.stdout);
     const how = dryRun ? 'checked by the server (dry run)' : status.status;
-    progress.succeed(`release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(session.now() - started)})` : ''}`);
+    progress.succeed(`release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(ctx.now() - started)})` : ''}`);
     return status;
   });
   if (run.output === 'yaml' || run.output === 'json') {
-    session.out(formatObjects(objects, run.output));
+    ctx.out(formatObjects(objects, run.output));
   } else {
-    for (const obj of objects) session.out(`${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`);
+    for (const obj of objects) ctx.out(`${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`);
   }
   if (dryRun) return;
-  if (!wait) session.info(`Not waiting. Follow it with: helm status ${release} -n ${o.namespace}`);
-  session.info(`Helm manages it now: helm history ${release} -n ${o.namespace}; undo with helm rollback ${release} -n ${o.namespace}.`);
+  if (!wait) ctx.info(`Not waiting. Follow it with: helm status ${release} -n ${o.namespace}`);
+  ctx.info(`Helm manages it now: helm history ${release} -n ${o.namespace}; undo with helm rollback ${release} -n ${o.namespace}.`);
   if (plan.service && run.output === undefined && wait) {
     const live = (await kube.get({ apiVersion: 'v1', kind: 'Service', name: plan.service.metadata.name, namespace: o.namespace })) as KubeObject | undefined;
-    for (const line of endpointLines(live ?? plan.service)) session.info(line);
+    for (const line of endpointLines(live ?? plan.service)) ctx.info(line);
   }
 }
 
 /** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */
-async function watchPods(session: Session, kube: KubeClient, plan: DeployPlan, finished: () => boolean, onProblem: (p: PodProblem) => void): Promise<PodProblem | undefined> {
+async function watchPods(ctx: ActionContext, kube: KubeClient, plan: DeployPlan, finished: () => boolean, onProblem: (p: PodProblem) => void): Promise<PodProblem | undefined> {
   const matchLabels: Record<string, string> = plan.deployment.spec?.selector?.matchLabels ?? {};
   const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
   const image = plan.options.image;
@@ -130,10 +129,10 @@ async function watchPods(session: Session, kube: KubeClient, plan: DeployPlan, f
       // watching is a courtesy: helm decides
     }
     if (finished()) break;
-    await session.sleep(2000, session.signal);
+    await ctx.sleep(2000, ctx.signal);
     // A real turn of the event loop, whatever the clock: helm's exit must be able to arrive.
     await new Promise((resolve) => setTimeout(resolve, 0));
-    if (session.signal?.aborted) break;
+    if (ctx.signal?.aborted) break;
   }
   return last;
 }

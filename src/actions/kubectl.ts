@@ -1,5 +1,5 @@
 import { InterruptedError, MlkError } from '../core/errors.js';
-import type { Session } from '../cli/session.js';
+import type { ActionContext } from './context.js';
 
 /** kubectl's own exit code, carried out of mlk unchanged. */
 export class ChildExitError extends MlkError {
@@ -12,19 +12,19 @@ export class ChildExitError extends MlkError {
 }
 
 /** --kubeconfig and --context as mlk resolved them, for kubectl. */
-export function connectionArgs(session: Session): string[] {
-  const { kubeconfig, context } = session.settings;
+export function connectionArgs(ctx: ActionContext): string[] {
+  const { kubeconfig, context } = ctx.tools();
   return [...(kubeconfig ? ['--kubeconfig', kubeconfig] : []), ...(context ? ['--context', context] : [])];
 }
 
 /** Runs kubectl with the terminal attached; its exit code becomes mlk's. */
-export async function runKubectl(session: Session, args: string[]): Promise<void> {
-  const binary = session.kubectlBinary();
-  session.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
+export async function runKubectl(ctx: ActionContext, args: string[]): Promise<void> {
+  const { kubectl: binary, runner } = ctx.tools();
+  ctx.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
   const interrupted = () => new InterruptedError(`Interrupted: kubectl ${args[0]} stopped.`);
-  if (session.signal?.aborted) throw interrupted();
-  const result = await session.runner().run(binary, args, { inherit: true, signal: session.signal });
-  if (session.signal?.aborted) throw interrupted();
+  if (ctx.signal?.aborted) throw interrupted();
+  const result = await runner.run(binary, args, { inherit: true, signal: ctx.signal });
+  if (ctx.signal?.aborted) throw interrupted();
   if (result.notFound) {
     throw new MlkError(`kubectl was not found (looked for "${binary}")`, 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it');
   }

@@ -3,7 +3,7 @@ import { diagnosePod, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { selectorString } from '../core/labels.js';
 import { podSelector, shortName } from '../core/target.js';
-import type { Session } from '../cli/session.js';
+import type { ActionContext } from './context.js';
 import { rolloutProgress } from '../core/rollout.js';
 import type { Progress } from '../ui/progress.js';
 import type { KubeClient } from '../kube/client.js';
@@ -89,15 +89,15 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
 }
 
 /** Waits for a Deployment (waitForRollout) or a StatefulSet to have all its pods ready, with progress. */
-export async function waitForWorkload(session: Session, workload: KubeObject, timeoutMs: number): Promise<void> {
-  const kube = await session.kube();
+export async function waitForWorkload(ctx: ActionContext, workload: KubeObject, timeoutMs: number): Promise<void> {
+  const kube = await ctx.kube();
   const label = shortName(workload);
-  const progress = await session.progress(`Waiting for ${label}`);
-  const started = session.now();
-  const deps = { kube, progress, sleep: session.sleep, now: session.now, signal: session.signal };
+  const progress = await ctx.progress(`Waiting for ${label}`);
+  const started = ctx.now();
+  const deps = { kube, progress, sleep: ctx.sleep, now: ctx.now, signal: ctx.signal };
   try {
     const { ready, desired } = workload.kind === 'Deployment' ? await waitForRollout(deps, workload, timeoutMs) : await waitForStatefulSet(deps, workload, timeoutMs);
-    progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(session.now() - started)})`);
+    progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(ctx.now() - started)})`);
   } catch (error) {
     if (error instanceof InterruptedError) progress.stop();
     else progress.fail(`${label} is not ready`);

@@ -4,6 +4,7 @@ import { resolveSettings, type Settings } from '../core/settings.js';
 import type { TemplateSource } from '../core/templates.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';
+import type { ActionContext, ToolSettings } from '../actions/context.js';
 import { execaRunner, type ProcessRunner } from '../tools/runner.js';
 import { readConfigFile } from '../tools/config-file.js';
 import { kubeconfigNamespace } from '../tools/kubeconfig-namespace.js';
@@ -62,7 +63,7 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** One command invocation: resolved settings, streams, and lazy access to the cluster. */
-export class Session {
+export class Session implements ActionContext {
   readonly settings: Settings;
   readonly style;
   readonly color: boolean;
@@ -120,18 +121,18 @@ export class Session {
     return this.kubePromise;
   }
 
-  runner(): ProcessRunner {
-    return this.deps.runner ?? execaRunner();
-  }
-
-  /** The kubectl binary: MLK_KUBECTL, else kubectl on PATH. */
-  kubectlBinary(): string {
-    return this.deps.env.MLK_KUBECTL || 'kubectl';
-  }
-
-  /** The helm binary: MLK_HELM, else helm on PATH. */
-  helmBinary(): string {
-    return this.deps.env.MLK_HELM || 'helm';
+  /** kubectl (MLK_KUBECTL, else PATH), helm (MLK_HELM, else PATH), and what they are run with. */
+  tools(): ToolSettings {
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(this.deps.env)) if (v !== undefined && (k === 'KUBECONFIG' || k.startsWith('HELM_'))) env[k] = v;
+    return {
+      runner: this.deps.runner ?? execaRunner(),
+      kubectl: this.deps.env.MLK_KUBECTL || 'kubectl',
+      helm: this.deps.env.MLK_HELM || 'helm',
+      kubeconfig: this.settings.kubeconfig,
+      context: this.settings.context,
+      env,
+    };
   }
 
   /** A prompter only when a person is at the terminal and --yes was not given. */
