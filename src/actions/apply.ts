@@ -1,7 +1,7 @@
 import { displayName, type KubeObject } from '../kube/types.js';
 import type { ApplyResult } from '../kube/client.js';
 import { formatObjects } from '../ui/printer.js';
-import type { DryRun } from '../flags/options.js';
+import type { DryRun } from './run-options.js';
 import type { ActionContext } from './context.js';
 
 /** Applies objects in order with server-side apply and reports each like kubectl apply does. */

@@ -3,21 +3,11 @@ import { formatDuration } from '../core/duration.js';
 import type { DeployPlan } from '../core/deploy.js';
 import { endpointLines } from '../core/endpoints.js';
 import { formatObjects } from '../ui/printer.js';
-import type { DryRun } from '../flags/options.js';
+import type { RunDeployOptions } from './run-options.js';
 import type { ActionContext } from './context.js';
 import { applyObjects, reportApplied } from './apply.js';
 import { runHelmDeploy } from './helm-deploy.js';
 import { waitForRollout } from './wait-rollout.js';
-
-export interface RunDeployOptions {
-  dryRun: DryRun;
-  output?: string;
-  wait: boolean;
-  force: boolean;
-  timeoutMs: number;
-  /** Install as this Helm release instead of applying (mlk deploy --helm). */
-  helm?: { release: string };
-}
 
 /** The only step with side effects: check the claim, apply, wait, report. */
 export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDeployOptions): Promise<void> {

@@ -20,7 +20,7 @@ import {
 import { formatObjects } from '../ui/printer.js';
 import { commandLine } from '../flags/command-line.js';
 import type { ActionContext } from './context.js';
-import type { RunDeployOptions } from './deploy.js';
+import type { RunDeployOptions } from './run-options.js';
 
 /** helm with mlk's kubeconfig, context and environment. */
 export function helmContext(ctx: ActionContext): HelmContext {

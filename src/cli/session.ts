@@ -4,7 +4,8 @@ import { resolveSettings, type Settings } from '../core/settings.js';
 import type { TemplateSource } from '../core/templates.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';
-import type { ActionContext, ToolSettings } from '../actions/context.js';
+import type { ToolSettings } from '../actions/context.js';
+import type { CommandContext } from '../flags/context.js';
 import { execaRunner, type ProcessRunner } from '../tools/runner.js';
 import { readConfigFile } from '../tools/config-file.js';
 import { kubeconfigNamespace } from '../tools/kubeconfig-namespace.js';
@@ -63,7 +64,7 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /** One command invocation: resolved settings, streams, and lazy access to the cluster. */
-export class Session implements ActionContext {
+export class Session implements CommandContext {
   readonly settings: Settings;
   readonly style;
   readonly color: boolean;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DryRun } from '../actions/run-options.js';
 import {
   autoscaleProblems, autoscaleTargetOf, hpaHasMetrics, hpaTargetsText, hpaTrouble, offlineAutoscaleTarget, planAutoscale, validateAutoscaleOptions,
   DEFAULT_CPU_PERCENT, type AutoscaleOptions,
@@ -11,7 +12,7 @@ import { findWorkload } from '../actions/workloads.js';
 import type { KubeObject } from '../kube/types.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
-import { addConnectionOptions, addOutputOption, addWaitOptions, collect, parseDryRun, type DryRun } from '../flags/options.js';
+import { addConnectionOptions, addOutputOption, addWaitOptions, collect, parseDryRun } from '../flags/options.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';
 

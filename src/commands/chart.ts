@@ -13,9 +13,9 @@ import type { KubeObject } from '../kube/types.js';
 import { writeChartDir } from '../tools/helm.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
-import { addDeployFlags, prepareDeploy, type DeployFlags } from '../flags/deploy.js';
+import { addDeployFlags, prepareDeploy } from '../flags/deploy.js';
 
-interface ChartFlags extends DeployFlags {
+interface ChartFlags {
   out?: string;
   chartVersion?: string;
 }
@@ -70,8 +70,8 @@ ${
   helm lint ./${kind === 'model' ? 'tf' : 'web'}-chart && helm install ${kind === 'model' ? 'tf-model-server ./tf' : 'web-app ./web'}-chart -n ml-team
 
 Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
-    cmd.action(async (name: string | undefined, args: string[], flags: ChartFlags, c: Command) => {
-      const all = c.optsWithGlobals() as ChartFlags;
+    cmd.action(async (name: string | undefined, args: string[], flags: ChartFlags & Record<string, unknown>, c: Command) => {
+      const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
       const session = new Session(deps, all);
       // `mlk chart` takes --out itself too, so it may arrive on either command.
       const chartFlags = { out: flags.out ?? all.out, chartVersion: flags.chartVersion ?? all.chartVersion };

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { PRESETS, SERVER_IDS } from '../core/presets.js';
 import { runDeploy } from '../actions/deploy.js';
-import { addDeployFlags, addHelmDeployOptions, prepareDeploy, type DeployFlags } from '../flags/deploy.js';
-import { addApplyOptions, addConnectionOptions, addOutputOption } from '../flags/options.js';
+import { addDeployFlags, addDeployRunFlags, prepareDeploy } from '../flags/deploy.js';
+import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 
 export function registerDeploy(program: Command, deps: Deps): void {
@@ -14,16 +14,14 @@ export function registerDeploy(program: Command, deps: Deps): void {
     .argument('[name]', 'name of the Deployment (lower-case letters, digits, -)')
     .argument('[args...]', 'arguments for the container, after --');
   addDeployFlags(app, 'app');
-  addApplyOptions(app);
-  addHelmDeployOptions(app);
-  addOutputOption(app, ['yaml', 'json']);
+  addDeployRunFlags(app);
   addConnectionOptions(app);
   app.addHelpText('after', `
 Examples:
   mlk deploy app web-app --image nginx:latest --replicas 3 --port 80
   mlk deploy app web-app --image nginx:latest --port 80 --expose LoadBalancer --service-name web-service
   mlk deploy app resource-demo --image nginx --cpu 250m --memory 64Mi --cpu-limit 500m --memory-limit 128Mi`);
-  app.action(async (name: string | undefined, args: string[], flags: DeployFlags, cmd: Command) => {
+  app.action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     const { plan, run } = await prepareDeploy(session, 'app', name, args, flags);
     await runDeploy(session, plan, run);
@@ -35,9 +33,7 @@ Examples:
     .argument('[name]', 'name of the Deployment (lower-case letters, digits, -)')
     .argument('[args...]', 'extra arguments for the server, after --');
   addDeployFlags(model, 'model');
-  addApplyOptions(model);
-  addHelmDeployOptions(model);
-  addOutputOption(model, ['yaml', 'json']);
+  addDeployRunFlags(model);
   addConnectionOptions(model);
   model.addHelpText('after', `
 Presets:
@@ -49,7 +45,7 @@ Examples:
   mlk deploy model tf-model-server --server tf-serving --model my_model --model-pvc model-pvc --pvc-size 10Gi --replicas 2 --service-name tf-model-service
   mlk deploy model llama --server vllm --model meta-llama/Llama-3.1-8B-Instruct --gpus 2 --env-from-secret hf-token
   mlk deploy model tf-model-server --server tf-serving --model my_model --dry-run -o yaml`);
-  model.action(async (name: string | undefined, args: string[], flags: DeployFlags, cmd: Command) => {
+  model.action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     const { plan, run } = await prepareDeploy(session, 'model', name, args, flags);
     await runDeploy(session, plan, run);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DryRun } from '../actions/run-options.js';
 import { MlkError } from '../core/errors.js';
 import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../core/scale.js';
 import { hpaTargets, shortName } from '../core/target.js';
@@ -6,7 +7,7 @@ import { findWorkload } from '../actions/workloads.js';
 import { displayName } from '../kube/types.js';
 import { waitForWorkload } from '../actions/wait-rollout.js';
 import { formatObjects } from '../ui/printer.js';
-import { addConnectionOptions, addWaitOptions, parseDryRun, type DryRun } from '../flags/options.js';
+import { addConnectionOptions, addWaitOptions, parseDryRun } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface ScaleFlags {

@@ -31,6 +31,8 @@ export interface ServerPreset {
   sharedMemory: boolean;
   huggingFaceCache: boolean;
   modelRequired: boolean;
+  /** Made for GPUs: the prompts ask how many. */
+  gpuServer: boolean;
 }
 
 export const SERVER_IDS = ['tf-serving', 'triton', 'vllm', 'torchserve', 'sglang', 'custom'] as const;
@@ -44,6 +46,7 @@ function modelLocation(input: PresetInput): string {
 export const PRESETS: Record<ServerId, ServerPreset> = {
   'tf-serving': {
     id: 'tf-serving',
+    gpuServer: false,
     summary: 'TensorFlow Serving (REST 8501, gRPC 8500)',
     image: (gpus) => (gpus > 0 ? 'tensorflow/serving:latest-gpu' : 'tensorflow/serving:latest'),
     ports: [
@@ -60,6 +63,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
   },
   triton: {
     id: 'triton',
+    gpuServer: true,
     summary: 'NVIDIA Triton Inference Server (HTTP 8000, gRPC 8001, metrics 8002)',
     image: () => 'nvcr.io/nvidia/tritonserver:25.01-py3',
     ports: [
@@ -78,6 +82,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
   },
   vllm: {
     id: 'vllm',
+    gpuServer: true,
     summary: 'vLLM OpenAI-compatible server (HTTP 8000)',
     image: () => 'vllm/vllm-openai:latest',
     ports: [{ name: 'http', port: 8000 }],
@@ -98,6 +103,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
   },
   torchserve: {
     id: 'torchserve',
+    gpuServer: false,
     summary: 'TorchServe (inference 8080, management 8081, metrics 8082)',
     image: (gpus) => (gpus > 0 ? 'pytorch/torchserve:latest-gpu' : 'pytorch/torchserve:latest'),
     ports: [
@@ -123,6 +129,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
   },
   sglang: {
     id: 'sglang',
+    gpuServer: true,
     summary: 'SGLang (HTTP 30000)',
     image: () => 'lmsysorg/sglang:latest',
     ports: [{ name: 'http', port: 30000 }],
@@ -143,6 +150,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
   },
   custom: {
     id: 'custom',
+    gpuServer: false,
     summary: 'any image: your own ports and probe path',
     image: () => '',
     ports: [],

@@ -1,92 +1,87 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import type { DryRun } from '../actions/run-options.js';
 import { validateDeployOptions, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
 import { PRESETS, SERVER_IDS } from '../core/presets.js';
 import { validateName } from '../core/validate.js';
-import type { RunDeployOptions } from '../actions/deploy.js';
+import { validateResources } from '../core/workload.js';
+import type { RunDeployOptions } from '../actions/run-options.js';
 import { validateReleaseName } from '../tools/helm.js';
-import type { Session } from '../cli/session.js';
-import { CommandLineBuilder } from './command-line.js';
-import { collect, parseDryRun, type DryRun } from './options.js';
+import type { CommandContext } from './context.js';
+import { commandLine } from './command-line.js';
+import { parseDryRun } from './options.js';
+import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 
-export interface DeployFlags {
-  image?: string;
-  server?: string;
-  model?: string;
-  modelPvc?: string;
-  modelPath?: string;
-  pvcSize?: string;
-  accessMode?: string;
-  storageClass?: string;
-  replicas?: string;
-  port: string[];
-  env: string[];
-  envFromSecret: string[];
-  podAnnotation: string[];
-  cpu?: string;
-  memory?: string;
-  cpuLimit?: string;
-  memoryLimit?: string;
-  gpus?: string;
-  expose?: string;
-  serviceName?: string;
-  probePath?: string;
-  registry?: string;
-  output?: string;
+type InputKey = Exclude<keyof DeployInput, 'kind' | 'name' | 'namespace' | 'args' | 'gpuResource'>;
+
+const APP_FLAGS: FlagSpec<InputKey>[] = [
+  { key: 'image', flags: '--image <image>', description: 'container image, e.g. nginx:1.27' },
+  { key: 'ports', flags: '--port <port>', description: 'container port (repeatable)', repeatable: true },
+  { key: 'expose', flags: '--expose <type>', description: `also create a Service: ${SERVICE_TYPES.join('|')}` },
+];
+
+const MODEL_FLAGS: FlagSpec<InputKey>[] = [
+  { key: 'server', flags: '--server <preset>', description: `server preset: ${SERVER_IDS.join('|')}` },
+  { key: 'image', flags: '--image <image>', description: "container image (default: the preset's)" },
+  { key: 'model', flags: '--model <name>', description: 'model name (tf-serving, torchserve, triton) or id/path (vllm, sglang)' },
+  { key: 'modelPvc', flags: '--model-pvc <claim>', description: 'PersistentVolumeClaim holding the model, mounted at --model-path' },
+  { key: 'modelPath', flags: '--model-path <path>', description: 'where the model volume is mounted (default /models)' },
+  { key: 'pvcSize', flags: '--pvc-size <quantity>', description: 'create --model-pvc with this size when it does not exist, e.g. 10Gi' },
+  { key: 'accessMode', flags: '--access-mode <mode>', description: `access mode of a created claim: ${ACCESS_MODES.join('|')} (default ReadWriteOnce)` },
+  { key: 'storageClass', flags: '--storage-class <class>', description: 'storage class of a created claim (default: mlk.yaml, else the cluster default)' },
+  { key: 'ports', flags: '--port <port>', description: 'container port, --server custom only (repeatable)', repeatable: true },
+  { key: 'probePath', flags: '--probe-path <path>', description: 'HTTP path for liveness and readiness, --server custom only' },
+  { key: 'expose', flags: '--expose <type>', description: `Service type: ${SERVICE_TYPES.join('|')} (default ClusterIP)` },
+];
+
+const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
+  { key: 'replicas', flags: '--replicas <n>', description: 'number of pods (default 1)' },
+  { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
+  { key: 'envFromSecret', flags: '--env-from-secret <secret>', description: 'load every key of a Secret as environment variables (repeatable)', repeatable: true },
+  { key: 'podAnnotations', flags: '--pod-annotation <KEY=VALUE>', description: 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)', repeatable: true },
+  { key: 'cpu', flags: '--cpu <quantity>', description: 'CPU request per pod, e.g. 250m or 2' },
+  { key: 'memory', flags: '--memory <quantity>', description: 'memory request per pod, e.g. 64Mi or 8Gi' },
+  { key: 'cpuLimit', flags: '--cpu-limit <quantity>', description: 'CPU limit per pod' },
+  { key: 'memoryLimit', flags: '--memory-limit <quantity>', description: 'memory limit per pod' },
+  { key: 'gpus', flags: '--gpus <n>', description: 'GPUs per pod (per replica), set as an nvidia.com/gpu limit' },
+  { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
+  { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
+];
+
+/** How the objects are applied, not what they are: `mlk chart` does not take these. */
+export interface DeployRunFlags {
   dryRun?: string | boolean;
+  timeout?: string;
   wait?: boolean;
   forceConflicts?: boolean;
   helm?: boolean;
   release?: string;
+  output?: string;
 }
 
-/** The flags that shape the objects of `mlk deploy app|model` (and `mlk chart app|model`), declared once. */
+const RUN_FLAGS: FlagSpec<keyof DeployRunFlags>[] = [
+  { key: 'dryRun', flags: '--dry-run [mode]', description: 'client: print the manifests, send nothing; server: let the API validate them, change nothing' },
+  { key: 'timeout', flags: '--timeout <duration>', description: 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)' },
+  { key: 'wait', flags: '--no-wait', description: 'apply and return without waiting for the rollout' },
+  { key: 'forceConflicts', flags: '--force-conflicts', description: 'take over fields another field manager owns (server-side apply force)' },
+  { key: 'helm', flags: '--helm', description: 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply' },
+  { key: 'release', flags: '--release <name>', description: 'Helm release name (default: NAME); implies --helm', parse: (v) => validateReleaseName(v) },
+  { key: 'output', flags: '-o, --output <format>', description: 'output format', choices: ['yaml', 'json'] },
+];
+
+const shapeFlags = (kind: 'app' | 'model') => [...(kind === 'app' ? APP_FLAGS : MODEL_FLAGS), ...WORKLOAD_FLAGS];
+
+/** The flags that shape the objects of `mlk deploy app|model` and `mlk chart app|model`. */
 export function addDeployFlags(cmd: Command, kind: 'app' | 'model'): Command {
-  if (kind === 'app') {
-    cmd
-      .option('--image <image>', 'container image, e.g. nginx:1.27')
-      .option('--port <port>', 'container port (repeatable)', collect, [])
-      .option('--expose <type>', `also create a Service: ${SERVICE_TYPES.join('|')}`);
-  } else {
-    cmd
-      .option('--server <preset>', `server preset: ${SERVER_IDS.join('|')}`)
-      .option('--image <image>', "container image (default: the preset's)")
-      .option('--model <name>', 'model name (tf-serving, torchserve, triton) or id/path (vllm, sglang)')
-      .option('--model-pvc <claim>', 'PersistentVolumeClaim holding the model, mounted at --model-path')
-      .option('--model-path <path>', 'where the model volume is mounted (default /models)')
-      .option('--pvc-size <quantity>', 'create --model-pvc with this size when it does not exist, e.g. 10Gi')
-      .option('--access-mode <mode>', `access mode of a created claim: ${ACCESS_MODES.join('|')} (default ReadWriteOnce)`)
-      .option('--storage-class <class>', 'storage class of a created claim (default: mlk.yaml, else the cluster default)')
-      .option('--port <port>', 'container port, --server custom only (repeatable)', collect, [])
-      .option('--probe-path <path>', 'HTTP path for liveness and readiness, --server custom only')
-      .option('--expose <type>', `Service type: ${SERVICE_TYPES.join('|')} (default ClusterIP)`);
-  }
-  return addWorkloadOptions(cmd);
+  return addFlags(cmd, shapeFlags(kind));
 }
 
-function addWorkloadOptions(cmd: Command): Command {
-  return cmd
-    .option('--replicas <n>', 'number of pods (default 1)')
-    .option('--env <KEY=VALUE>', 'environment variable (repeatable)', collect, [])
-    .option('--env-from-secret <secret>', 'load every key of a Secret as environment variables (repeatable)', collect, [])
-    .option('--pod-annotation <KEY=VALUE>', 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)', collect, [])
-    .option('--cpu <quantity>', 'CPU request per pod, e.g. 250m or 2')
-    .option('--memory <quantity>', 'memory request per pod, e.g. 64Mi or 8Gi')
-    .option('--cpu-limit <quantity>', 'CPU limit per pod')
-    .option('--memory-limit <quantity>', 'memory limit per pod')
-    .option('--gpus <n>', 'GPUs per pod (per replica), set as an nvidia.com/gpu limit')
-    .option('--service-name <name>', 'name of the Service (default: NAME)')
-    .option('--registry <host/path>', 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)');
-}
-
-/** --helm and --release for `mlk deploy app|model`. */
-export function addHelmDeployOptions(cmd: Command): Command {
-  return cmd
-    .option('--helm', 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply')
-    .addOption(new Option('--release <name>', 'Helm release name (default: NAME); implies --helm').argParser((v: string) => validateReleaseName(v)));
+/** How `mlk deploy` applies them: dry run, waiting, conflicts, Helm, output. */
+export function addDeployRunFlags(cmd: Command): Command {
+  return addFlags(cmd, RUN_FLAGS);
 }
 
 /** Fills missing values by asking, when a person is at the terminal; returns the flags that were asked. */
-async function askForMissing(session: Session, kind: 'app' | 'model', input: DeployInput, dryRun: DryRun): Promise<string[]> {
+async function askForMissing(session: CommandContext, kind: 'app' | 'model', input: DeployInput, dryRun: DryRun): Promise<string[]> {
   const prompter = session.prompter();
   const asked: string[] = [];
   const need = (flag: string, what: string) => {
@@ -111,6 +106,10 @@ async function askForMissing(session: Session, kind: 'app' | 'model', input: Dep
   }
   const preset = PRESETS[input.server as keyof typeof PRESETS];
   if (!preset) return asked;
+  if (wizard && preset.gpuServer && input.gpus === undefined && prompter) {
+    asked.push('--gpus');
+    input.gpus = await prompter.input('GPUs per pod', { default: '1', validate: (v) => answerError(() => validateResources({ gpus: v })) });
+  }
   if (!input.image && (wizard || input.server === 'custom') && prompter) {
     asked.push('--image');
     const fallback = preset.image(Number(input.gpus ?? 0) || 0);
@@ -139,7 +138,7 @@ async function askForMissing(session: Session, kind: 'app' | 'model', input: Dep
   return asked;
 }
 
-async function existingClaims(session: Session): Promise<string[]> {
+async function existingClaims(session: CommandContext): Promise<string[]> {
   try {
     const kube = await session.kube();
     return (await kube.list('v1', 'PersistentVolumeClaim', await session.namespace())).map((c) => c.metadata.name);
@@ -159,89 +158,46 @@ function answerError(check: () => unknown): true | string {
 }
 
 /** The full command line that reproduces what was asked for, so the next run needs no prompts. */
-export function equivalentCommand(input: DeployInput, flags: DeployFlags = { port: [], env: [], envFromSecret: [], podAnnotation: [] }): string {
-  return new CommandLineBuilder('mlk', 'deploy', input.kind, input.name ?? '')
-    .flag('server', input.server)
-    .flag('image', input.image)
-    .flag('model', input.model)
-    .flag('model-pvc', input.modelPvc)
-    .flag('model-path', input.modelPath)
-    .flag('pvc-size', input.pvcSize)
-    .flag('access-mode', input.accessMode)
-    .flag('storage-class', input.storageClass)
-    .flag('replicas', input.replicas)
-    .many('port', input.ports)
-    .many('env', input.env)
-    .many('env-from-secret', input.envFromSecret)
-    .many('pod-annotation', input.podAnnotations ?? [])
-    .flag('cpu', input.cpu)
-    .flag('memory', input.memory)
-    .flag('cpu-limit', input.cpuLimit)
-    .flag('memory-limit', input.memoryLimit)
-    .flag('gpus', input.gpus)
-    .flag('expose', input.expose)
-    .flag('service-name', input.serviceName)
-    .flag('probe-path', input.probePath)
-    .flag('namespace', input.namespace)
-    .flag('dry-run', typeof flags.dryRun === 'string' ? flags.dryRun : undefined)
-    .toggle('dry-run', flags.dryRun === true)
-    .toggle('no-wait', flags.wait === false)
-    .toggle('force-conflicts', flags.forceConflicts)
-    .toggle('helm', flags.helm && flags.release === undefined)
-    .flag('release', flags.release)
-    .flag('output', flags.output)
-    .rest(input.args)
-    .toString();
+export function equivalentCommand(input: DeployInput, run: DeployRunFlags = {}): string {
+  const words = [...flagWords(shapeFlags(input.kind), input), '--namespace', input.namespace, ...flagWords(RUN_FLAGS, run)];
+  return commandLine(['mlk', 'deploy', input.kind, input.name ?? '', ...words, ...(input.args.length ? ['--', ...input.args] : [])]);
 }
 
 /** Flags to a plan: config defaults, prompts for what is missing, validation, the equivalent command. */
 export async function prepareDeploy(
-  session: Session,
+  session: CommandContext,
   kind: 'app' | 'model',
   name: string | undefined,
   args: string[],
-  flags: DeployFlags,
+  parsed: Record<string, unknown>,
 ): Promise<{ plan: DeployPlan; run: RunDeployOptions }> {
-  const dryRun = parseDryRun(flags.dryRun);
+  const flags = readFlags(shapeFlags(kind), parsed) as Partial<DeployInput>;
+  const run = readFlags(RUN_FLAGS, parsed) as DeployRunFlags;
+  const dryRun = parseDryRun(run.dryRun);
   // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
   const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
-  const defaults = session.settings.resources;
+  const { resources, storageClass, registry, gpuResource } = session.settings;
   const input: DeployInput = {
+    ports: [],
+    env: [],
+    envFromSecret: [],
+    podAnnotations: [],
+    ...resources,
+    storageClass,
+    registry,
+    ...flags,
     kind,
     name,
     namespace: known ?? 'default',
-    image: flags.image,
-    server: flags.server,
-    model: flags.model,
-    modelPvc: flags.modelPvc,
-    modelPath: flags.modelPath,
-    pvcSize: flags.pvcSize,
-    accessMode: flags.accessMode,
-    storageClass: flags.storageClass ?? session.settings.storageClass,
-    replicas: flags.replicas,
-    ports: flags.port,
-    env: flags.env,
-    envFromSecret: flags.envFromSecret,
-    podAnnotations: flags.podAnnotation,
-    cpu: flags.cpu ?? defaults.cpu,
-    memory: flags.memory ?? defaults.memory,
-    cpuLimit: flags.cpuLimit ?? defaults.cpuLimit,
-    memoryLimit: flags.memoryLimit ?? defaults.memoryLimit,
-    gpus: flags.gpus,
-    expose: flags.expose,
-    serviceName: flags.serviceName,
-    probePath: flags.probePath,
     args,
-    registry: flags.registry ?? session.settings.registry,
-    gpuResource: session.settings.gpuResource,
+    gpuResource,
   };
   const asked = await askForMissing(session, kind, input, dryRun);
   const options = validateDeployOptions(input);
   const timeoutMs = session.timeoutMs();
   if (known === undefined) options.namespace = input.namespace = await session.namespace();
-  if (asked.length) session.info(`Equivalent command: ${equivalentCommand(input, flags)}`);
+  if (asked.length) session.info(`Equivalent command: ${equivalentCommand(input, run)}`);
   const plan = planDeploy(options, session.templates);
-  const helm = flags.helm || flags.release !== undefined ? { release: flags.release ?? options.name } : undefined;
-  return { plan, run: { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs, helm } };
+  const helm = run.helm || run.release !== undefined ? { release: run.release ?? options.name } : undefined;
+  return { plan, run: { dryRun, output: run.output, wait: run.wait !== false, force: Boolean(run.forceConflicts), timeoutMs, helm } };
 }
-

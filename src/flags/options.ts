@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import type { DryRun } from '../actions/run-options.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -29,8 +30,6 @@ export function addApplyOptions(cmd: Command): Command {
     .option('--no-wait', 'apply and return without waiting for the rollout')
     .option('--force-conflicts', 'take over fields another field manager owns (server-side apply force)');
 }
-
-export type DryRun = 'none' | 'client' | 'server';
 
 export function parseDryRun(value: unknown): DryRun {
   if (value === undefined || value === false) return 'none';

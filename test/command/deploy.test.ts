@@ -44,10 +44,27 @@ describe('mlk deploy against a cluster', () => {
 
   it('prompts for what is missing on a terminal and prints the full command', async () => {
     const kube = readyCluster();
-    const prompter = new ScriptedPrompter({ 'Model server': 'vllm', 'Container image': 'vllm/vllm-openai:v0.11.0', 'Model name': 'facebook/opt-125m', 'Model volume': '' });
-    const r = await run(['deploy', 'model', 'chat'], { kube, tty: true, prompter });
+    const prompter = new ScriptedPrompter({ 'Model server': 'vllm', 'GPUs per pod': '2', 'Container image': 'vllm/vllm-openai:v0.11.0', 'Model name': 'facebook/opt-125m', 'Model volume': '' });
+    const r = await run(['deploy', 'model', 'chat', '--no-wait', '--env', 'A=1'], { kube, tty: true, prompter });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:v0.11.0 --model facebook/opt-125m');
+    expect(prompter.asked).toContain('GPUs per pod');
+    expect(r.stderr).toContain(
+      'Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:v0.11.0 --model facebook/opt-125m --env A=1 --gpus 2 --namespace default --no-wait',
+    );
+    const deployment = (await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat', namespace: 'default' }))!;
+    expect(deployment.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(2);
+  });
+
+  it('a prompt answer is checked by the flag rule as it is given', async () => {
+    const prompter = new ScriptedPrompter({ 'Name of the deployment': 'Bad_Name' });
+    let validate: ((v: string) => true | string) | undefined;
+    prompter.input = async (message, options) => {
+      validate = options?.validate as typeof validate;
+      throw Object.assign(new Error('stop'), { name: 'ExitPromptError', message });
+    };
+    await run(['deploy', 'app', '--image', 'nginx', '--dry-run'], { tty: true, prompter });
+    expect(validate!('Bad_Name')).toContain('NAME "Bad_Name"');
+    expect(validate!('good-name')).toBe(true);
   });
 
   it('without a terminal a missing value is a usage error naming the flag, and nothing is sent', async () => {

@@ -60,13 +60,14 @@ describe('prompts in a real pseudo-terminal', () => {
       ['deploy', 'model', 'chat', '--dry-run'],
       [
         [/Model server/, `${down}${down}\r`],
+        [/GPUs per pod/, '\r'],
         [/Container image/, '\r'],
         [/Model name/, 'facebook/opt-125m\r'],
         [/Model volume/, '\r'],
       ],
       ENV,
     );
-    expect(r.screen).toContain('Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:latest --model facebook/opt-125m --namespace default');
+    expect(r.screen).toContain('Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:latest --model facebook/opt-125m --gpus 1 --namespace default --dry-run');
     expect(r.screen).toContain('--served-model-name=facebook/opt-125m');
     expect(r.code).toBe(0);
   });
