@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
 import {
-  autoscaleProblems, autoscaleTargetOf, hpaHasMetrics, hpaTargetsText, hpaTrouble, offlineAutoscaleTarget, planAutoscale, validateAutoscaleOptions,
+  autoscaleProblems, autoscaleTargetOf, hpaHasMetrics, hpaTargetsText, hpaTrouble, offlineAutoscaleTarget, planAutoscale,
   DEFAULT_CPU_PERCENT, type AutoscaleOptions,
 } from '../core/autoscale.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
@@ -12,25 +12,18 @@ import { findWorkload } from '../actions/workloads.js';
 import type { KubeObject } from '../kube/types.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
-import { addConnectionOptions, addOutputOption, addWaitOptions, collect, parseDryRun } from '../flags/options.js';
+import { addConnectionOptions, addOutputOption, addWaitOptions, parseDryRun } from '../flags/options.js';
+import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';
 
-interface AutoscaleFlags {
-  min?: string;
-  max?: string;
-  cpu?: string;
-  memory?: string;
-  metric: string[];
-  scaleDownStabilization?: string;
-  hpaName?: string;
+interface AutoscaleRunFlags {
   off?: boolean;
   output?: string;
   dryRun?: string | boolean;
   wait?: boolean;
   timeout?: string;
   forceConflicts?: boolean;
-  yes?: boolean;
 }
 
 const HPA_API = 'autoscaling/v2';
@@ -41,14 +34,8 @@ export function registerAutoscale(program: Command, deps: Deps): void {
   const cmd = program
     .command('autoscale')
     .description('put a workload under a HorizontalPodAutoscaler (autoscaling/v2), or remove it with --off')
-    .argument('[name]', 'an mlk NAME, or deployment/NAME or statefulset/NAME')
-    .option('--min <n>', 'fewest pods, at least 1 (default 1)')
-    .option('--max <n>', 'most pods (required)')
-    .option('--cpu <percent>', `target average CPU use in percent of the pods' CPU request, e.g. 70 (default ${DEFAULT_CPU_PERCENT} when no metric is given)`)
-    .option('--memory <percent>', "target average memory use in percent of the pods' memory request")
-    .option('--metric <NAME=TARGET>', 'target average value of a per-pod custom metric, e.g. requests_per_second=100 (repeatable; needs a custom metrics adapter)', collect, [])
-    .option('--scale-down-stabilization <duration>', 'how long load must stay low before pods are removed, e.g. 5m (at most 1h; default: the cluster\'s, 5m)')
-    .option('--hpa-name <name>', 'name of the HorizontalPodAutoscaler (default: the workload\'s name)')
+    .argument('[name]', 'an mlk NAME, or deployment/NAME or statefulset/NAME');
+  addAutoscalerFlags(cmd)
     .option('--off', 'remove the autoscaler mlk made for the workload')
     .option('--dry-run [mode]', 'client: print the autoscaler, send nothing; server: let the API check it, change nothing')
     .option('--force-conflicts', 'take over fields another field manager owns (server-side apply force)');
@@ -70,14 +57,11 @@ Examples:
   mlk autoscale web-app --min 2 --max 20 --cpu 60 --memory 80 --scale-down-stabilization 10m
   mlk autoscale chat --min 1 --max 8 --metric requests_per_second=50
   mlk autoscale tf-model-server --off`);
-  cmd.action(async (name: string | undefined, flags: AutoscaleFlags, command: Command) => {
+  cmd.action(async (name: string | undefined, flags: AutoscaleRunFlags & Record<string, unknown>, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
     // Flags are checked before the cluster is contacted; the namespace is then the one the cluster connection uses.
-    const options = validateAutoscaleOptions({
-      target: name, namespace: session.offlineNamespace(), min: flags.min, max: flags.max, cpu: flags.cpu, memory: flags.memory, metrics: flags.metric,
-      scaleDownStabilization: flags.scaleDownStabilization, hpaName: flags.hpaName, off: flags.off,
-    });
+    const options = autoscaleOptions(session, name, flags, flags.off);
     if (dryRun !== 'client') options.namespace = await session.namespace();
     const timeoutMs = flags.timeout === undefined ? AUTOSCALE_WAIT_MS : parseDuration(flags.timeout, '--timeout');
     await runAutoscale(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, timeoutMs, force: Boolean(flags.forceConflicts), yes: Boolean(command.optsWithGlobals().yes) });

@@ -14,6 +14,8 @@ import { writeChartDir } from '../tools/helm.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
 import { addDeployFlags, prepareDeploy } from '../flags/deploy.js';
+import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
+import { offlineAutoscaleTarget, planAutoscale } from '../core/autoscale.js';
 
 interface ChartFlags {
   out?: string;
@@ -80,7 +82,28 @@ Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
       await writeChart(session, plan, out, chartFlags.chartVersion);
     });
   }
-  for (const command of ['train', 'autoscale']) {
+  const autoscale = chart
+    .command('autoscale')
+    .description('a chart of the autoscaler `mlk autoscale` with the same flags would create')
+    .argument('[name]', 'an mlk NAME, or deployment/NAME or statefulset/NAME');
+  addAutoscalerFlags(autoscale);
+  addConnectionOptions(autoscale);
+  autoscale
+    .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
+    .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)')
+    .addHelpText('after', `
+The autoscaler targets the Deployment NAME (deployment/NAME or statefulset/NAME to choose); nothing is sent to a cluster.
+
+Example:
+  mlk chart autoscale web-app --min 2 --max 10 --cpu 70 --out ./web-hpa-chart`)
+    .action(async (name: string | undefined, flags: ChartFlags & Record<string, unknown>, c: Command) => {
+      const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
+      const session = new Session(deps, all);
+      const out = checkOut(session, all);
+      const options = autoscaleOptions(session, name, flags);
+      await writeObjectsChart(session, 'autoscale', [planAutoscale(options, offlineAutoscaleTarget(options), session.templates)], out, all.chartVersion);
+    });
+  for (const command of ['train']) {
     chart
       .command(command)
       .description(`a chart of what \`mlk ${command}\` with the same flags would create (read from its --dry-run -o json)`)
@@ -91,7 +114,7 @@ Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
 Takes every flag of \`mlk ${command}\` (see mlk ${command} --help), plus --out DIR and --chart-version.
 
 Example:
-  ${command === 'train' ? 'mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py' : 'mlk chart autoscale web-app --min 2 --max 10 --cpu 70 --out ./web-hpa-chart'}`)
+  mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py`)
       .action(async (_args: string[], _flags: unknown, c: Command) => {
         const all = c.optsWithGlobals() as GlobalFlags & { out?: string; chartVersion?: string };
         const session = new Session(deps, all);
@@ -130,6 +153,11 @@ async function chartFromDryRun(session: Session, command: string, args: string[]
     throw new MlkError(`mlk ${command} --dry-run -o json printed something that is not JSON; no chart was written`);
   }
   const objects = (parsed.kind === 'List' ? parsed.items ?? [] : [parsed]) as Record<string, unknown>[];
+  await writeObjectsChart(session, command, objects, out, flags.chartVersion);
+}
+
+/** A chart of objects mlk planned: each is matched with the mlk template it came from, and its values go to values.yaml. */
+async function writeObjectsChart(session: Session, command: string, objects: Record<string, unknown>[], out: string, chartVersion: string | undefined): Promise<void> {
   const { parts, unmatched } = liveChartParts(objects, session.templates);
   if (unmatched.length || parts.length === 0) {
     throw new MlkError(`mlk ${command} made objects no mlk template reproduces (${unmatched.map((u) => String(u.kind)).join(', ')}); no chart was written`);
@@ -138,7 +166,7 @@ async function chartFromDryRun(session: Session, command: string, args: string[]
   const name = first.labels?.[INSTANCE] ?? first.name;
   const image = parts.map((p) => p.values.image).find((i): i is string => typeof i === 'string');
   const files = buildChart(
-    { name, description: `What mlk ${command} ${name} makes, as a chart written by mlk.`, version: flags.chartVersion, appVersion: imageTag(image), generator: 'mlk', parts },
+    { name, description: `What mlk ${command} ${name} makes, as a chart written by mlk.`, version: chartVersion, appVersion: imageTag(image), generator: 'mlk', parts },
     session.templates,
   );
   await writeChartDir(out, files);

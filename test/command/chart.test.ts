@@ -209,6 +209,16 @@ describe.skipIf(helmMissing)('mlk chart train|autoscale: the same objects as the
     });
   }
 
+  it('chart autoscale lists the flags of mlk autoscale in its help, and a missing --max is exit 2 with no chart', async () => {
+    const help = await run(['chart', 'autoscale', '--help']);
+    for (const flag of ['--min <n>', '--max <n>', '--cpu <percent>', '--metric <NAME=TARGET>', '--hpa-name <name>', '--out <dir>']) expect(help.stdout).toContain(flag);
+    const out = freshDir();
+    const r = await run(['chart', 'autoscale', 'web', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--max is required');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a bad flag of the command is its usage error, and no chart', async () => {
     const out = freshDir();
     const r = await run(['chart', 'train', 'x', '--out', out, '--gpus', 'many', '--image', 'busybox', '--', 'python', 'train.py']);
