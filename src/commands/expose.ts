@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DryRun } from '../actions/run-options.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
@@ -8,7 +9,7 @@ import { findWorkload } from '../actions/workloads.js';
 import type { KubeObject } from '../kube/types.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
-import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun, type DryRun } from '../flags/options.js';
+import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 import { endpointLines, externalAddress } from '../core/endpoints.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
