@@ -18,6 +18,7 @@ import { registerExec } from '../commands/exec.js';
 import { registerPortForward } from '../commands/port-forward.js';
 import { registerTop } from '../commands/top.js';
 import { registerVersion } from '../commands/version.js';
+import { registerCompletion } from '../commands/completion.js';
 
 export function buildProgram(deps: Deps): Command {
   const program = new Command('mlk')
@@ -50,6 +51,7 @@ Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > 
   registerPortForward(program, deps);
   registerTop(program, deps);
   registerVersion(program, deps);
+  registerCompletion(program, deps);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
