@@ -4,32 +4,37 @@ import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/types.js';
+import { done, waitFor, waiting } from './wait.js';
 import { lastLogLines, type WaitDeps } from './wait-rollout.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-/** How many pods' logs are followed at once (as stern caps its tails). */
-export const MAX_FOLLOWED = 8;
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 const LOG_LINES = 10;
 
-export interface JobWaitDeps extends WaitDeps {
-  /** With -f: receives each log line of the job's pods, prefixed with [pod]. */
-  onLogLine?: (line: string) => void;
-  /** Said once when more pods run than are followed. */
-  onWarning?: (text: string) => void;
+/** Something that goes along with a wait on a Job (the log follower of -f). */
+export interface JobObserver {
+  /** Each reading of the Job, as the wait polls it. */
+  observe(job: KubeObject): void;
+  /** The Job ended: lets it finish its work (the last log lines) before the wait reports. */
+  finish(): Promise<void>;
+  /** The wait stopped for another reason (Ctrl-C, timeout, a pod that cannot start): stops at once. */
+  close(): Promise<void>;
 }
 
-export interface JobOutcome {
+export interface JobWaitDeps extends WaitDeps {
+  /** With -f: the log follower, told of each reading of the Job. */
+  logs?: JobObserver;
+}
+
+export interface JobWaitResult {
   job: KubeObject;
   state: JobState;
-  durationMs?: number;
 }
 
 /** The commands that follow a job mlk is not waiting for. */
 export function followCommands(name: string, namespace: string): string {
   return `mlk train status ${name} -n ${namespace}, or: mlk logs ${name} -n ${namespace} -f`;
 }
-
-export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
 
 /** The pods of a job; with its uid, not those of an earlier job of the same name that are still going away. */
 export async function jobPods(kube: KubeClient, namespace: string, jobName: string, uid?: string): Promise<KubeObject[]> {
@@ -43,23 +48,23 @@ export async function jobPods(kube: KubeClient, namespace: string, jobName: stri
   });
 }
 
+function lastPodText(last: KubeObject | undefined): string {
+  if (!last) return '';
+  const t = podTermination(last);
+  if (!t) return `; the last pod ${last.metadata.name} failed${last.status?.reason ? ` (${last.status.reason})` : ''}`;
+  const code = t.exitCode === undefined ? 'ended' : `exited with code ${t.exitCode}`;
+  const oom = diagnosePod(last);
+  return `; the last pod ${last.metadata.name} ${code}${t.reason ? ` (${t.reason})` : ''}${oom?.kind === 'oom' ? `: ${oom.message}` : ''}`;
+}
+
 /** Says in words why a job failed: the limit it hit, the last pod's exit code, and its last log lines. */
 export async function explainJobFailure(kube: KubeClient, job: KubeObject, state: JobState, pods: KubeObject[]): Promise<MlkError> {
   const name = job.metadata.name;
   const namespace = job.metadata.namespace!;
   const hint = `see the pods with: mlk train status ${name} -n ${namespace}; remove the job with: mlk train delete ${name} -n ${namespace}`;
   const last = lastFailedPod(pods);
-  const t = last ? podTermination(last) : undefined;
-  let lastPod = '';
-  if (last && t) {
-    const code = t.exitCode === undefined ? 'ended' : `exited with code ${t.exitCode}`;
-    lastPod = `; the last pod ${last.metadata.name} ${code}${t.reason ? ` (${t.reason})` : ''}`;
-    const oom = diagnosePod(last);
-    if (oom?.kind === 'oom') lastPod += `: ${oom.message}`;
-  } else if (last) {
-    lastPod = `; the last pod ${last.metadata.name} failed${last.status?.reason ? ` (${last.status.reason})` : ''}`;
-  }
-  const logs = last ? await lastLogLines(kube, namespace, last.metadata.name, { container: t?.container, lines: LOG_LINES }) : '';
+  const lastPod = lastPodText(last);
+  const logs = last ? await lastLogLines(kube, namespace, last.metadata.name, { container: podTermination(last)?.container, lines: LOG_LINES }) : '';
   const attempts = `${state.failed} attempt${state.failed === 1 ? '' : 's'}`;
   switch (state.reason) {
     case 'BackoffLimitExceeded':
@@ -80,120 +85,75 @@ function phaseText(state: JobState): string {
   return parts.join(', ');
 }
 
-/** Streams the logs of a job's pods, each line prefixed with its pod, each pod once. */
-class LogFollower {
-  private readonly started = new Set<string>();
-  private readonly running: Promise<void>[] = [];
-  private readonly controller = new AbortController();
-  private warned = false;
-
-  constructor(
-    private readonly deps: JobWaitDeps,
-    private readonly namespace: string,
-  ) {
-    deps.signal?.addEventListener('abort', () => this.controller.abort(), { once: true });
-  }
-
-  follow(pods: KubeObject[]): void {
-    const sink = this.deps.onLogLine;
-    if (!sink) return;
-    const started = pods
-      .filter((p) => ['Running', 'Succeeded', 'Failed'].includes(p.status?.phase))
-      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
-    for (const pod of started) {
-      const name = pod.metadata.name;
-      if (this.started.has(name)) continue;
-      if (this.started.size - this.finished >= MAX_FOLLOWED) {
-        if (!this.warned) this.deps.onWarning?.(`following the logs of ${MAX_FOLLOWED} pods at once; the others are not shown (use mlk logs)`);
-        this.warned = true;
-        continue;
-      }
-      this.started.add(name);
-      this.running.push(this.stream(name, sink));
+/**
+ * Looks at the pending pods of a job on each poll: returns the first problem while it may still pass,
+ * and throws once a problem lasted graceMs (or cannot pass at all).
+ */
+function pendingPods(deps: JobWaitDeps, name: string, namespace: string): (pods: KubeObject[]) => PodProblem | undefined {
+  const seen = new Map<string, number>();
+  const graceMs = deps.graceMs ?? 10_000;
+  return (pods) => {
+    let pending: PodProblem | undefined;
+    for (const pod of pods.filter((p) => p.status?.phase === 'Pending' && !p.metadata.deletionTimestamp)) {
+      const problem = diagnosePod(pod);
+      if (!problem || problem.kind === 'failed') continue;
+      pending ??= problem;
+      const key = `${problem.pod}/${problem.kind}`;
+      if (!seen.has(key)) seen.set(key, deps.now());
+      if (!problem.persistent && deps.now() - seen.get(key)! < graceMs) continue;
+      const queued = problem.kind === 'unschedulable' || problem.kind === 'volume';
+      throw new MlkError(
+        `job ${name} cannot start: ${problem.message}`,
+        queued
+          ? `the job stays queued and starts if room appears; remove it with: mlk train delete ${name} -n ${namespace}`
+          : `fix it and re-run with --replace, or remove the job with: mlk train delete ${name} -n ${namespace}`,
+      );
     }
-  }
-
-  private finished = 0;
-
-  private async stream(pod: string, sink: (line: string) => void): Promise<void> {
-    let rest = '';
-    try {
-      const stream = await this.deps.kube.streamLog(this.namespace, pod, { follow: true }, this.controller.signal);
-      for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-        const lines = (rest + chunk.toString()).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) sink(`[${pod}] ${line}`);
-      }
-    } catch {
-      // A log stream that breaks (the pod went away, the connection dropped) does not stop the wait.
-    } finally {
-      if (rest) sink(`[${pod}] ${rest}`);
-      this.finished += 1;
-    }
-  }
-
-  /** Lets the streams of finished pods deliver their last lines, then closes the rest. */
-  async close(waitMs = 5000): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all(this.running), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
-    this.controller.abort();
-  }
+    return pending;
+  };
 }
 
 /**
- * Polls a Job until it succeeds or fails. Returns on success; throws an MlkError that says why on
- * failure, when a pod cannot be scheduled or pulled (after a grace period), or when timeoutMs runs out.
+ * Polls a Job until its outcome is decided (see jobOutcome). Returns on success; throws an MlkError
+ * that says why on failure, when a pod cannot be scheduled or pulled (after a grace period), or when
+ * timeoutMs (undefined: no limit) runs out.
  */
-export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: number | undefined): Promise<JobOutcome> {
-  const { kube, progress } = deps;
+export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: number | undefined): Promise<JobWaitResult> {
+  const { kube } = deps;
   const namespace = job.metadata.namespace!;
   const name = job.metadata.name;
-  const started = deps.now();
-  const seen = new Map<string, number>();
-  const pollMs = deps.pollMs ?? 1000;
-  const graceMs = deps.graceMs ?? 10_000;
-  const follower = new LogFollower(deps, namespace);
+  const follow = followCommands(name, namespace);
+  const checkPending = pendingPods(deps, name, namespace);
+  let last: { state: JobState; pending?: PodProblem } | undefined;
   try {
-    for (;;) {
-      if (deps.signal?.aborted) throw new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${followCommands(name, namespace)}; stop it with: mlk train delete ${name} -n ${namespace}`);
-      const current = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
-      if (!current) throw new MlkError(`job ${name} was deleted while mlk waited for it`);
-      const state = jobState(current);
-      const pods = (await jobPods(kube, namespace, name, current.metadata.uid)).filter((p) => !p.metadata.deletionTimestamp || p.status?.phase === 'Failed');
-      follower.follow(pods);
-      if (state.phase === 'Succeeded') {
-        await follower.close();
-        return { job: current, state };
-      }
-      if (state.phase === 'Failed') {
-        await follower.close();
-        throw await explainJobFailure(kube, current, state, pods);
-      }
-      const elapsed = deps.now() - started;
-      progress.update(`job/${name}: ${phaseText(state)} (${formatDuration(elapsed)})`);
-      let pending: PodProblem | undefined;
-      for (const pod of pods.filter((p) => p.status?.phase === 'Pending' && !p.metadata.deletionTimestamp)) {
-        const problem = diagnosePod(pod);
-        if (!problem || problem.kind === 'failed') continue;
-        pending ??= problem;
-        const key = `${problem.pod}/${problem.kind}`;
-        if (!seen.has(key)) seen.set(key, deps.now());
-        if (!problem.persistent && deps.now() - seen.get(key)! < graceMs) continue;
-        const queued = problem.kind === 'unschedulable' || problem.kind === 'volume';
-        throw new MlkError(
-          `job ${name} cannot start: ${problem.message}`,
-          queued
-            ? `the job stays queued and starts if room appears; remove it with: mlk train delete ${name} -n ${namespace}`
-            : `fix it and re-run with --replace, or remove the job with: mlk train delete ${name} -n ${namespace}`,
-        );
-      }
-      if (timeoutMs !== undefined && elapsed >= timeoutMs) {
-        throw new MlkError(`job ${name} did not finish within ${formatDuration(timeoutMs)}: ${phaseText(state)}${pending ? `; ${pending.message}` : ''}`, `the job keeps running; follow it with: ${followCommands(name, namespace)}`);
-      }
-      await deps.sleep(pollMs, deps.signal);
-    }
+    return await waitFor(deps, {
+      timeoutMs: timeoutMs ?? Number.POSITIVE_INFINITY,
+      intervalMs: deps.pollMs,
+      onProgress: (text) => deps.progress.update(text),
+      interrupted: () => new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${follow}; stop it with: mlk train delete ${name} -n ${namespace}`),
+      timedOut: () => {
+        const pending = last?.pending ? `; ${last.pending.message}` : '';
+        throw new MlkError(`job ${name} did not finish within ${formatDuration(timeoutMs!)}: ${last ? phaseText(last.state) : 'Pending'}${pending}`, `the job keeps running; follow it with: ${follow}`);
+      },
+      poll: async () => {
+        const current = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
+        if (!current) throw new MlkError(`job ${name} was deleted while mlk waited for it`);
+        deps.logs?.observe(current);
+        const state = jobState(current);
+        if (state.phase === 'Succeeded') {
+          await deps.logs?.finish();
+          return done({ job: current, state });
+        }
+        const pods = (await jobPods(kube, namespace, name, current.metadata.uid)).filter((p) => !p.metadata.deletionTimestamp || p.status?.phase === 'Failed');
+        if (state.phase === 'Failed') {
+          await deps.logs?.finish();
+          throw await explainJobFailure(kube, current, state, pods);
+        }
+        last = { state, pending: checkPending(pods) };
+        return waiting(`job/${name}: ${phaseText(state)}`);
+      },
+    });
   } finally {
-    await follower.close(0);
+    await deps.logs?.close();
   }
 }

@@ -4,8 +4,8 @@ import { PRESETS, SERVER_IDS, type Probe, type ServerId, type ServerPort } from 
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
-import { oneOf, parseInteger, parsePort, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
-import { resourcesBlock, validateAnnotations, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
+import { oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
+import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from '../kube/types.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;

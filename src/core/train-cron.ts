@@ -75,6 +75,6 @@ export function validateCron(schedule: string | undefined): string {
   if (fields.length !== 5) {
     fail(schedule, `it has ${fields.length} field${fields.length === 1 ? '' : 's'}; a CronJob takes 5: minute hour day-of-month month day-of-week`);
   }
-  fields.forEach((f, i) => checkField(f, FIELDS[i]!, schedule));
+  for (const [i, f] of fields.entries()) checkField(f, FIELDS[i]!, schedule);
   return fields.join(' ');
 }

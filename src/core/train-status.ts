@@ -1,4 +1,5 @@
 import { formatDuration } from './duration.js';
+import { jobOutcome } from './job-outcome.js';
 import { DEFAULT_BACKOFF_LIMIT } from './train.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -6,7 +7,7 @@ export type TrainPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Suspe
 
 export interface JobState {
   phase: TrainPhase;
-  /** The reason of the Failed condition (BackoffLimitExceeded, DeadlineExceeded, ...). */
+  /** The reason of the failure (BackoffLimitExceeded, DeadlineExceeded, ...). */
   reason?: string;
   message?: string;
   /** The attempt running now, or the attempts made when the job is over. */
@@ -21,17 +22,13 @@ export interface JobState {
   completionTime?: string;
 }
 
-function condition(obj: KubeObject, type: string): any {
-  return (obj.status?.conditions ?? []).find((c: any) => c.type === type && c.status === 'True');
-}
-
 function time(text: string | undefined): number | undefined {
   if (!text) return undefined;
   const t = Date.parse(text);
   return Number.isNaN(t) ? undefined : t;
 }
 
-/** A Job's phase and attempts, read from its status the way a person would. */
+/** A Job's phase and attempts, read from its status the way a person would; the outcome is jobOutcome's. */
 export function jobState(job: KubeObject): JobState {
   const status = job.status ?? {};
   const failed: number = status.failed ?? 0;
@@ -41,18 +38,18 @@ export function jobState(job: KubeObject): JobState {
   const completions: number = job.spec?.completions ?? 1;
   const maxAttempts = (job.spec?.backoffLimit ?? DEFAULT_BACKOFF_LIMIT) + 1;
   const base = { failed, succeeded, active, ready, completions, maxAttempts, startTime: status.startTime, completionTime: status.completionTime };
-  const failure = condition(job, 'Failed') ?? condition(job, 'FailureTarget');
-  if (condition(job, 'Complete')) return { ...base, phase: 'Succeeded', attempt: Math.min(failed + 1, maxAttempts) };
-  if (failure) return { ...base, phase: 'Failed', reason: failure.reason, message: failure.message, attempt: Math.min(failed, maxAttempts) };
+  const result = jobOutcome(job);
+  if (result.outcome === 'succeeded') return { ...base, phase: 'Succeeded', attempt: Math.min(failed + 1, maxAttempts) };
+  if (result.outcome === 'failed') return { ...base, phase: 'Failed', reason: result.reason, message: result.message, attempt: Math.min(failed, maxAttempts) };
   if (job.spec?.suspend) return { ...base, phase: 'Suspended', attempt: Math.min(failed + 1, maxAttempts) };
   return { ...base, phase: ready > 0 ? 'Running' : 'Pending', attempt: Math.min(failed + 1, maxAttempts) };
 }
 
-/** How long the job ran: start to completion, or to now while it runs. */
+/** How long the job ran: start to completion (or to when its outcome was decided), or to now while it runs. */
 export function jobDurationMs(job: KubeObject, now: number): number | undefined {
   const start = time(job.status?.startTime);
   if (start === undefined) return undefined;
-  const end = time(job.status?.completionTime) ?? time((job.status?.conditions ?? []).find((c: any) => c.type === 'Failed' && c.status === 'True')?.lastTransitionTime) ?? now;
+  const end = time(job.status?.completionTime) ?? time(jobOutcome(job).decidedAt) ?? now;
   return Math.max(0, end - start);
 }
 

@@ -5,7 +5,7 @@ import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
 import { validateCron } from './train-cron.js';
-import { oneOf, parseInteger, parsePort, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
+import { isLabelValue, isName, oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from '../kube/types.js';
 
@@ -98,8 +98,6 @@ export interface TrainPlan {
   service?: KubeObject;
 }
 
-const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-
 function seconds(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(text, flag);
@@ -123,21 +121,9 @@ export function validateVolumes(entries: string[]): VolumeSpec[] {
   });
 }
 
-function validateAnnotations(entries: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    const key = eq > 0 ? entry.slice(0, eq) : '';
-    if (!key || key.length > 316 || !ANNOTATION_KEY.test(key)) throw new UsageError(`--pod-annotation "${entry}" must look like KEY=VALUE with a key such as example.com/owner`);
-    if (key in out) throw new UsageError(`--pod-annotation ${key} is given twice`);
-    out[key] = entry.slice(eq + 1);
-  }
-  return out;
-}
-
 function validateGpuType(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  if (value.length > 63 || !/^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(value)) {
+  if (!isLabelValue(value)) {
     throw new UsageError(`--gpu-type "${value}" is not a valid node label value such as NVIDIA-A100-SXM4-80GB`);
   }
   return value;
@@ -248,7 +234,8 @@ function volumes(o: TrainOptions): { mounts: unknown[]; volumes: unknown[] } {
   for (const v of o.volumes) {
     let name = names.get(v.claim);
     if (!name) {
-      name = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v.claim) && v.claim.length <= 63 && v.claim !== 'dshm' ? v.claim : `volume-${names.size}`;
+      // a claim name that is also a valid volume name is used as it is
+      name = isName(v.claim) && v.claim !== 'dshm' ? v.claim : `volume-${names.size}`;
       names.set(v.claim, name);
       vols.push({ name, persistentVolumeClaim: { claimName: v.claim } });
     }
@@ -261,18 +248,12 @@ function volumes(o: TrainOptions): { mounts: unknown[]; volumes: unknown[] } {
   return { mounts, volumes: vols };
 }
 
-/** Renders the Job (or the CronJob around it) and, for --workers N > 1, the headless Service. */
-export function planTrain(o: TrainOptions, templates: TemplateSource): TrainPlan {
-  const labels = mlkLabels(o.name, TRAIN_APP, 'training');
-  const selector = mlkSelector(o.name, 'training');
-  const render = (template: string, values: Record<string, unknown>): KubeObject => {
-    const { text, source } = templates(template);
-    return renderTemplate(text, values, source) as unknown as KubeObject;
-  };
+/** The values of the job template: the pod, its container, and for --workers N > 1 an Indexed Job with rank env. */
+function jobValues(o: TrainOptions, labels: Record<string, string>): Record<string, unknown> {
   const distributed = o.workers > 1;
   const { mounts, volumes: vols } = volumes(o);
   const env = [...(distributed ? distributedEnv(o) : []), ...o.env];
-  const job = render('job', {
+  return {
     name: o.name,
     namespace: o.namespace,
     labels,
@@ -294,7 +275,17 @@ export function planTrain(o: TrainOptions, templates: TemplateSource): TrainPlan
     volumeMounts: mounts.length ? mounts : undefined,
     nodeSelector: o.gpuType ? { [o.gpuProductLabel]: o.gpuType } : undefined,
     volumes: vols.length ? vols : undefined,
-  });
+  };
+}
+
+/** Renders the Job (or the CronJob around it) and, for --workers N > 1, the headless Service. */
+export function planTrain(o: TrainOptions, templates: TemplateSource): TrainPlan {
+  const labels = mlkLabels(o.name, TRAIN_APP, 'training');
+  const render = (template: string, values: Record<string, unknown>): KubeObject => {
+    const { text, source } = templates(template);
+    return renderTemplate(text, values, source) as unknown as KubeObject;
+  };
+  const job = render('job', jobValues(o, labels));
   if (o.schedule) {
     const s = o.schedule;
     const cronJob = render('cronjob', {
@@ -311,12 +302,12 @@ export function planTrain(o: TrainOptions, templates: TemplateSource): TrainPlan
     });
     return { options: o, objects: [cronJob], cronJob };
   }
-  const service = distributed
+  const service = o.workers > 1
     ? render('headless-service', {
         name: o.name,
         namespace: o.namespace,
         labels,
-        selector,
+        selector: mlkSelector(o.name, 'training'),
         ports: [{ name: 'master', port: o.masterPort, targetPort: o.masterPort, protocol: 'TCP' }],
       })
     : undefined;

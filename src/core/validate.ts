@@ -9,16 +9,26 @@ function shown(value: string): string {
   return JSON.stringify(value);
 }
 
+/** What is wrong with a name (see validateName), or undefined when it is a valid one; for prompts that ask again. */
+export function nameProblem(value: string | undefined, what: string, max = 63): string | undefined {
+  if (value === undefined || value === '') return `${what} is required`;
+  if (value.length > max) return `${what} ${shown(value)} is too long: at most ${max} characters`;
+  if (!DNS1123_LABEL.test(value)) {
+    return `${what} ${shown(value)} is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit`;
+  }
+  return undefined;
+}
+
+/** Whether a value can be used as a name as it is (a DNS-1123 label of at most `max` characters). */
+export function isName(value: string, max = 63): boolean {
+  return nameProblem(value, 'name', max) === undefined;
+}
+
 /** Names that become Deployment, Service and label values: DNS-1123 labels, at most `max` characters. */
 export function validateName(value: string | undefined, what: string, max = 63): string {
-  if (value === undefined || value === '') throw new UsageError(`${what} is required`);
-  if (value.length > max) throw new UsageError(`${what} ${shown(value)} is too long: at most ${max} characters`);
-  if (!DNS1123_LABEL.test(value)) {
-    throw new UsageError(
-      `${what} ${shown(value)} is not a valid name: use lower-case letters, digits and '-', starting and ending with a letter or digit`,
-    );
-  }
-  return value;
+  const problem = nameProblem(value, what, max);
+  if (problem) throw new UsageError(problem);
+  return value!;
 }
 
 export function validateSubdomain(value: string, what: string): string {
@@ -74,6 +84,35 @@ export function parseKeyValue(entry: string, flag: string): [string, string] {
   const key = entry.slice(0, eq);
   if (!ENV_NAME.test(key)) throw new UsageError(`${flag} ${shown(entry)}: ${shown(key)} is not a valid environment variable name`);
   return [key, entry.slice(eq + 1)];
+}
+
+const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/** A label value such as a GPU product name: at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit. */
+export function isLabelValue(value: string): boolean {
+  return value.length <= 63 && QUALIFIED_NAME.test(value);
+}
+
+/** An annotation or label key as Kubernetes takes it: [prefix/]name, the prefix a DNS subdomain, the name at most 63 characters. */
+function isQualifiedKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  if (prefix !== undefined && (prefix.length > 253 || !DNS1123_SUBDOMAIN.test(prefix))) return false;
+  return name.length <= 63 && QUALIFIED_NAME.test(name);
+}
+
+/** KEY=VALUE annotations (--pod-annotation): a valid key each, and no key given twice. */
+export function validateAnnotations(entries: string[], flag = '--pod-annotation'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const key = eq > 0 ? entry.slice(0, eq) : '';
+    if (!isQualifiedKey(key)) throw new UsageError(`${flag} ${shown(entry)} must look like KEY=VALUE with a valid annotation key such as example.com/owner`);
+    if (Object.hasOwn(out, key)) throw new UsageError(`${flag} ${key} is given twice`);
+    out[key] = entry.slice(eq + 1);
+  }
+  return out;
 }
 
 export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {

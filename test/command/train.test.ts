@@ -1,8 +1,12 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { podColour } from '../../src/core/logs.js';
 import { KubeApiError } from '../../src/kube/api-error.js';
+import type { ListOptions, LogOptions } from '../../src/kube/client.js';
 import { FakeKubeClient } from '../../src/kube/fake.js';
 import type { KubeObject, ObjectRef } from '../../src/kube/types.js';
+import { makeStyle } from '../../src/ui/style.js';
 import { run, ScriptedPrompter } from '../support/harness.js';
 
 const PRIMER = ['train', 'model-training', '--image', 'my-training-image:latest', '--gpus', '2', '--backoff-limit', '2', '--', 'python', 'train.py', '--epochs=100'];
@@ -489,5 +493,201 @@ describe('mlk train delete', () => {
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain('job.batch/handmade in namespace default was not made by mlk train');
     expect(await kube.get(jobRef('handmade'))).toBeDefined();
+  });
+});
+
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * A cluster that answers one turn of the event loop later, as a real API server does, so log
+ * streams make progress while mlk polls (the harness's sleep takes no time).
+ */
+class TickingCluster extends FakeKubeClient {
+  readonly logRequests: (LogOptions & { follow?: boolean; pod: string })[] = [];
+  override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+    await tick();
+    return super.get(ref);
+  }
+  override async list(apiVersion: string, kind: string, namespace: string | undefined, options?: ListOptions): Promise<KubeObject[]> {
+    await tick();
+    return super.list(apiVersion, kind, namespace, options);
+  }
+}
+
+const stamp = (s: number) => new Date(T0 + s * 1000).toISOString().replace('.000Z', 'Z');
+const setStatus = (fake: FakeKubeClient, name: string, status: Record<string, unknown>) => fake.update(jobRef(name), (j) => void (j.status = status));
+
+describe('mlk train -f uses the mlk logs engine', () => {
+  it('resumes a log stream that broke, without repeating or losing lines', async () => {
+    const lines = [1, 2, 3, 4].map((i) => `${stamp(i)} epoch ${i}\n`);
+    const kube = new (class extends TickingCluster {
+      override async streamLog(namespace: string, podName: string, options: LogOptions & { follow?: boolean }): Promise<NodeJS.ReadableStream> {
+        this.logRequests.push({ ...options, pod: podName });
+        const stream = new PassThrough();
+        if (this.logRequests.length === 1) {
+          // two lines, then the connection drops while the container still runs
+          void tick().then(() => stream.write(lines.slice(0, 2).join(''))).then(tick).then(() => stream.destroy(new Error('connection reset by peer')));
+        } else {
+          // the server answers sinceTime (whole seconds) with every line from that second on; then the job ends
+          const from = lines.filter((l) => l.slice(0, 20) >= options.sinceTime!);
+          void tick().then(() => {
+            stream.end(from.join(''));
+            this.update({ apiVersion: 'v1', kind: 'Pod', name: podName, namespace }, (p) => void (p.status = pod('r', 'w', 'Succeeded', { exitCode: 0 }).status));
+            setStatus(this, 'r', { startTime: iso(0), completionTime: iso(40), succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
+          });
+        }
+        return stream;
+      }
+    })().onApply('Job', (obj, fake) => {
+      fake.seed(pod(obj.metadata.name, 'w', 'Running'));
+      setStatus(fake, obj.metadata.name, { startTime: iso(0), active: 1, ready: 1 });
+    });
+    const r = await run(['train', 'r', '--image', 'img', '-f', '--', 'python', 'train.py'], { kube });
+    expect(r.stderr).toContain('job/r succeeded in 40s (attempt 1/7)');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('job.batch/r created\n[r-w] epoch 1\n[r-w] epoch 2\n[r-w] epoch 3\n[r-w] epoch 4\n');
+    expect(kube.logRequests.map((q) => [q.pod, q.follow, q.sinceTime])).toEqual([
+      ['r-w', true, undefined],
+      ['r-w', true, stamp(2)],
+    ]);
+    expect(r.stderr).not.toContain('Warning');
+  });
+
+  it('follows at most 50 pods at once and says so once', async () => {
+    const kube = new TickingCluster().onApply('Job', (obj, fake) => {
+      for (let i = 0; i < 52; i++) {
+        fake.seed(pod(obj.metadata.name, `w${i}`, 'Succeeded', { exitCode: 0, created: i }));
+        fake.logs.set(`default/${obj.metadata.name}-w${i}`, `hello from ${i}\n`);
+      }
+      setStatus(fake, obj.metadata.name, { startTime: iso(0), completionTime: iso(10), succeeded: 52, conditions: [{ type: 'Complete', status: 'True' }] });
+    });
+    const r = await run(['train', 'wide', '--image', 'img', '-f', '--', 'python'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/Warning: following the logs of 50 pods at once/g)).toHaveLength(1);
+    expect(r.stderr).toContain('mlk logs wide -n default -f --max-log-requests N');
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('[wide-w'))).toHaveLength(50);
+  });
+
+  it('ends following when the job is decided to fail (FailureTarget), with the last lines first', async () => {
+    const kube = new TickingCluster().onApply('Job', (obj, fake) => {
+      fake.seed(pod(obj.metadata.name, 'a0', 'Failed', { exitCode: 2 }));
+      fake.logs.set(`default/${obj.metadata.name}-a0`, 'loading\nKeyError: label\n');
+      setStatus(fake, obj.metadata.name, { startTime: iso(0), failed: 1, conditions: [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] });
+    });
+    const r = await run(['train', 'ft', '--image', 'img', '--backoff-limit', '0', '-f', '--', 'python'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('job.batch/ft created\n[ft-a0] loading\n[ft-a0] KeyError: label\n');
+    expect(r.stderr).toContain('job ft failed: backoff limit reached after 1 attempt (backoffLimit 0); the last pod ft-a0 exited with code 2');
+  });
+
+  it('Ctrl-C stops following and waiting with exit 130; the job keeps running', async () => {
+    const controller = new AbortController();
+    let polls = 0;
+    const kube = new (class extends TickingCluster {
+      override async get(ref: ObjectRef): Promise<KubeObject | undefined> {
+        if (ref.kind === 'Job' && ++polls === 3) controller.abort();
+        return super.get(ref);
+      }
+      override async streamLog(): Promise<NodeJS.ReadableStream> {
+        const stream = new PassThrough();
+        stream.write('step 1\n'); // and stays open, as a follow stream of a running container does
+        return stream;
+      }
+    })().onApply('Job', (obj, fake) => {
+      fake.seed(pod(obj.metadata.name, 'w', 'Running'));
+      setStatus(fake, obj.metadata.name, { startTime: iso(0), active: 1, ready: 1 });
+    });
+    const r = await run(['train', 'long', '--image', 'img', '-f', '--', 'python'], { kube, signal: controller.signal });
+    expect(r.code).toBe(130);
+    expect(r.stdout).toContain('[long-w] step 1\n');
+    expect(r.stderr).toContain('Stopped waiting: the job keeps running');
+    expect(await kube.get(jobRef('long'))).toBeDefined();
+  });
+});
+
+describe('mlk train -f colours like mlk logs', () => {
+  const done = () => gpuCluster().onApply('Job', (obj, fake) => complete(fake, obj));
+  it('gives each [pod] its colour when stdout is a terminal, and none with NO_COLOR or --no-color', async () => {
+    const argv = ['train', 'c', '--image', 'img', '-f', '--', 'python'];
+    const tty = await run(argv, { kube: done(), stdoutTTY: true });
+    expect(tty.code).toBe(0);
+    // the pod's own colour, the one mlk logs gives it
+    expect(tty.stdout).toContain(`${makeStyle(true)[podColour('c-ok')]('[c-ok]')} saved model\n`);
+    expect(tty.stdout).toContain('\u001b[');
+    for (const plain of [await run(argv, { kube: done(), stdoutTTY: true, env: { NO_COLOR: '1' } }), await run([...argv.slice(0, -2), '--no-color', '--', 'python'], { kube: done(), stdoutTTY: true })]) {
+      expect(plain.stdout).toContain('[c-ok] saved model\n');
+      expect(plain.stdout).not.toContain('\u001b[');
+    }
+  });
+});
+
+describe('one reading of a Job\'s outcome', () => {
+  const decided = (status: Record<string, unknown>) => new FakeKubeClient().onApply('Job', (obj, fake) => {
+    fake.seed(pod(obj.metadata.name, 'a0', 'Failed', { exitCode: 1 }));
+    setStatus(fake, obj.metadata.name, status);
+  });
+
+  it('FailureTarget is a failure for the wait, train status and train list alike', async () => {
+    const failing = { startTime: iso(0), failed: 1, active: 0, conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline', lastTransitionTime: iso(50) }] };
+    const kube = decided(failing);
+    const r = await run(['train', 'ft', '--image', 'img', '--active-deadline', '50s', '--', 'python'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('job ft failed: it ran past its deadline of 50s (--active-deadline) and Kubernetes stopped it');
+    const status = await run(['train', 'status', 'ft'], { kube });
+    expect(status.stdout).toMatch(/Status:\s+Failed \(DeadlineExceeded\)/);
+    expect(status.stdout).toMatch(/Duration:\s+50s/);
+    expect(status.stdout).toMatch(/Why:\s+job ft failed: it ran past its deadline/);
+    const list = await run(['train', 'list', '-o', 'json'], { kube });
+    expect(JSON.parse(list.stdout).items).toEqual([expect.objectContaining({ name: 'ft', status: 'Failed', reason: 'DeadlineExceeded', durationSeconds: 50 })]);
+  });
+
+  it('SuccessCriteriaMet is a success before Complete is set', async () => {
+    const kube = decided({ startTime: iso(0), succeeded: 1, conditions: [{ type: 'SuccessCriteriaMet', status: 'True', lastTransitionTime: iso(70) }] });
+    const r = await run(['train', 'sc', '--image', 'img', '--', 'python'], { kube });
+    expect(r.stderr).toContain('job/sc succeeded in 1m10s (attempt 1/7)');
+    expect(r.code).toBe(0);
+    const list = await run(['train', 'list'], { kube });
+    expect(list.stdout).toMatch(/^sc\s+Job\s+Succeeded\s+1\/7\s+1m10s\s/m);
+  });
+});
+
+describe('mlk train reads the time from the injected clock', () => {
+  it('a running job lasts until the clock\'s now in list and status', async () => {
+    // Started at the epoch: with the harness clock (0) it has run 0s; the wall clock would say 56 years.
+    const kube = new FakeKubeClient().seed(jobWithStatus('running', { startTime: '1970-01-01T00:00:00Z', active: 1, ready: 1 }));
+    const list = await run(['train', 'list', '-o', 'json'], { kube });
+    expect(JSON.parse(list.stdout).items[0]).toMatchObject({ name: 'running', status: 'Running', durationSeconds: 0 });
+    const status = await run(['train', 'status', 'running'], { kube });
+    expect(status.stdout).toMatch(/Duration:\s+0ms/);
+  });
+});
+
+describe('mlk train names go through the one name rule', () => {
+  it('a bad --job-name is a usage error before any cluster contact', async () => {
+    const r = await run(['train', 'run', 'nightly', '--job-name', 'Nightly_1'], { kube: new FakeKubeClient() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--job-name "Nightly_1" is not a valid name: use lower-case letters, digits and \'-\'');
+    expect(r.connected).toBe(false);
+  });
+
+  it('the name prompt says what is wrong with a name, as the flag would', async () => {
+    const asked: string[] = [];
+    const prompter = new ScriptedPrompter({ 'Container image': 'img', 'Command to run (e.g. python train.py --epochs=100)': 'python t.py' });
+    prompter.input = async (message: string, options?: { validate?: (v: string) => string | true }) => {
+      if (message !== 'Name of the training job') return ScriptedPrompter.prototype.input.call(prompter, message);
+      asked.push(String(options?.validate?.('Bad_Name')), String(options?.validate?.('good-name')));
+      return 'good-name';
+    };
+    const r = await run(['train', '--dry-run'], { tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(asked).toEqual(['NAME "Bad_Name" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit', 'true']);
+  });
+
+  it('a duplicate --pod-annotation is a usage error (exit 2)', async () => {
+    const kube = gpuCluster();
+    const r = await run(['train', 'j', '--image', 'img', '--pod-annotation', 'team=a', '--pod-annotation', 'team=b', '--', 'python'], { kube });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--pod-annotation team is given twice');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropNamespace, freshNamespace, kubectl, kubectlJson, mlk, skipReason } from './support.js';
+import { inTerminal } from '../support/pty.js';
+import { KUBECONFIG, dropNamespace, freshNamespace, kubectl, kubectlJson, mlk, skipReason } from './support.js';
 
 const reason = skipReason();
 if (reason) console.warn(`e2e train skipped: ${reason}`);
@@ -43,6 +44,23 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[follow-[a-z0-9]+\] .+/m);
     expect(r.stderr).toContain('job/follow succeeded');
+  });
+
+  it('-f follows every worker of a distributed job, each line with its own [pod]', async () => {
+    const r = await mlk(['train', 'ddp-follow', '--image', 'img', '--workers', '2', '-n', ns, '-f', '--timeout', '90s', '--pod-annotation', 'mlk.test/duration=3s', '--', 'torchrun', 'train.py']);
+    expect(r.code).toBe(0);
+    const pods = new Set([...r.stdout.matchAll(/^\[(ddp-follow-[0-9]-[a-z0-9]+)\] /gm)].map((m) => m[1]));
+    expect(pods.size).toBe(2);
+    expect(r.stderr).toContain('job/ddp-follow succeeded');
+  });
+
+  it('Ctrl-C during -f at a real terminal stops following and waiting (exit 130); the job keeps running', async () => {
+    const argv = ['-n', ns, 'train', 'longf', '--image', 'busybox:1.36', '-f', '--pod-annotation', 'mlk.test/duration=1h', '--', 'sleep', '3600'];
+    const r = await inTerminal(argv, [[/\[longf-[a-z0-9]+\] /, '\u0003']], { KUBECONFIG: KUBECONFIG ?? '', NO_COLOR: '1' }, 30_000);
+    expect(r.screen).toContain('Stopped waiting: the job keeps running');
+    expect(r.code).toBe(130);
+    expect(r.afterLastAnswerMs).toBeLessThan(2500);
+    expect((await kubectl(['get', 'job', 'longf', '-n', ns])).code).toBe(0);
   });
 
   it('a job whose pods keep failing exits 1 with the backoff limit, the exit code and the last log lines', async () => {
@@ -137,5 +155,12 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
     const r = await mlk(['train', 'bad', '--image', 'img', '--schedule', '0 2 * *', '-n', ns, '--', 'python']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--schedule "0 2 * *" is not a valid cron expression: it has 4 fields');
+    const twice = await mlk(['train', 'bad', '--image', 'img', '--pod-annotation', 'a=1', '--pod-annotation', 'a=2', '-n', ns, '--', 'python']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--pod-annotation a is given twice');
+    const runName = await mlk(['train', 'run', 'nightly', '--job-name', 'Bad_Name', '-n', ns]);
+    expect(runName.code).toBe(2);
+    expect(runName.stderr).toContain('--job-name "Bad_Name" is not a valid name');
+    expect((await kubectl(['get', 'job', 'bad', '-n', ns])).code).not.toBe(0);
   });
 });

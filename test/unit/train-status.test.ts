@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGpuFit } from '../../src/core/train-preflight.js';
-import { jobState, lastFailedPod, summarizeCronJob, summarizeJob, summaryRow } from '../../src/core/train-status.js';
+import { jobOutcome } from '../../src/core/job-outcome.js';
+import { jobDurationMs, jobState, lastFailedPod, summarizeCronJob, summarizeJob, summaryRow } from '../../src/core/train-status.js';
 import type { KubeObject } from '../../src/kube/types.js';
 
 function job(spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject {
@@ -22,6 +23,30 @@ describe('jobState', () => {
     ['suspended', { suspend: true }, {}, { phase: 'Suspended' }],
   ])('%s', (_what, spec, status, expected) => {
     expect(jobState(job(spec, status))).toMatchObject(expected);
+  });
+});
+
+describe('jobOutcome: the one reading of a Job\'s result', () => {
+  const at = (type: string, extra: Record<string, unknown> = {}) => ({ type, status: 'True', lastTransitionTime: '2026-11-29T08:10:00Z', ...extra });
+  it.each<[string, unknown[], ReturnType<typeof jobOutcome>]>([
+    ['no condition: running', [], { outcome: 'running' }],
+    ['Complete', [at('Complete')], { outcome: 'succeeded', decidedAt: '2026-11-29T08:10:00Z' }],
+    ['SuccessCriteriaMet, before Complete is set', [at('SuccessCriteriaMet')], { outcome: 'succeeded', decidedAt: '2026-11-29T08:10:00Z' }],
+    ['Failed, with its reason and message', [at('Failed', { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' })], { outcome: 'failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', decidedAt: '2026-11-29T08:10:00Z' }],
+    ['FailureTarget, before Failed is set', [at('FailureTarget', { reason: 'DeadlineExceeded' })], { outcome: 'failed', reason: 'DeadlineExceeded', message: undefined, decidedAt: '2026-11-29T08:10:00Z' }],
+    ['Failed wins over the FailureTarget that announced it', [at('FailureTarget', { reason: 'X' }), at('Failed', { reason: 'BackoffLimitExceeded' })], { outcome: 'failed', reason: 'BackoffLimitExceeded', message: undefined, decidedAt: '2026-11-29T08:10:00Z' }],
+    ['a condition that is False does not count', [{ type: 'FailureTarget', status: 'False' }, { type: 'Complete', status: 'False' }], { outcome: 'running' }],
+  ])('%s', (_what, conditions, expected) => {
+    expect(jobOutcome({ status: { conditions } })).toEqual(expected);
+  });
+
+  it('jobState and the duration read the same outcome', () => {
+    const decided = job({}, { startTime: '2026-11-29T08:00:00Z', failed: 1, conditions: [at('FailureTarget', { reason: 'DeadlineExceeded' })] });
+    expect(jobState(decided)).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded' });
+    expect(jobDurationMs(decided, Date.parse('2026-11-29T09:00:00Z'))).toBe(10 * 60_000);
+    const succeeded = job({}, { startTime: '2026-11-29T08:00:00Z', succeeded: 1, conditions: [at('SuccessCriteriaMet')] });
+    expect(jobState(succeeded)).toMatchObject({ phase: 'Succeeded', attempt: 1 });
+    expect(jobDurationMs(succeeded, Date.parse('2026-11-29T09:00:00Z'))).toBe(10 * 60_000);
   });
 });
 

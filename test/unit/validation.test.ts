@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
 import { parseDuration } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
-import { quantityValue, validateQuantity } from '../../src/core/validate.js';
+import { validateTrainOptions } from '../../src/core/train.js';
+import { isLabelValue, isName, nameProblem, quantityValue, validateAnnotations, validateName, validateQuantity } from '../../src/core/validate.js';
+import { run } from '../support/harness.js';
 
 function input(overrides: Partial<DeployInput>): DeployInput {
   return { kind: 'app', name: 'web', image: 'nginx', namespace: 'default', ports: [], env: [], envFromSecret: [], args: [], gpuResource: 'nvidia.com/gpu', ...overrides };
@@ -73,5 +75,56 @@ describe('quantities and durations', () => {
     expect(parseDuration('1h30m', '--timeout')).toBe(5_400_000);
     expect(() => parseDuration('5', '--timeout')).toThrow('--timeout "5" is not a duration');
     expect(() => parseDuration('5 minutes', '--timeout')).toThrow(UsageError);
+  });
+});
+
+describe('one annotation validator for deploy and train', () => {
+  const trainInput = { name: 'j', namespace: 'default', image: 'img', command: ['python'], env: [], envFromSecret: [], volumes: [], gpuResource: 'nvidia.com/gpu', gpuProductLabel: 'nvidia.com/gpu.product' };
+  const trainMessage = (podAnnotations: string[]) => {
+    try {
+      validateTrainOptions({ ...trainInput, podAnnotations });
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a usage error');
+  };
+
+  it.each([
+    [['team=a', 'team=b'], '--pod-annotation team is given twice'],
+    [['novalue'], '--pod-annotation "novalue" must look like KEY=VALUE with a valid annotation key such as example.com/owner'],
+    [['=x'], '--pod-annotation "=x" must look like KEY=VALUE'],
+    [['Example.com/owner=x'], 'with a valid annotation key'],
+    [[`example.com/${'a'.repeat(64)}=x`], 'with a valid annotation key'],
+    [[`${'a'.repeat(254)}/owner=x`], 'with a valid annotation key'],
+    [['a/b/c=x'], 'with a valid annotation key'],
+  ])('deploy and train refuse %j with the same message', (entries, message) => {
+    expect(usageMessage({ podAnnotations: entries })).toContain(message);
+    expect(trainMessage(entries)).toBe(usageMessage({ podAnnotations: entries }));
+  });
+
+  it('accepts Kubernetes keys: an optional DNS prefix and a name of at most 63 characters; values may hold =', () => {
+    const keys = ['prometheus.io/scrape=true', `example.com/${'a'.repeat(63)}=1`, 'sidecar.istio.io/inject=false', 'Owner_Team.x=a=b', 'constructor=x'];
+    expect(validateAnnotations(keys)).toEqual({ 'prometheus.io/scrape': 'true', [`example.com/${'a'.repeat(63)}`]: '1', 'sidecar.istio.io/inject': 'false', 'Owner_Team.x': 'a=b', constructor: 'x' });
+  });
+
+  it('mlk deploy refuses a duplicate --pod-annotation with exit 2, before any cluster contact', async () => {
+    const r = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--pod-annotation', 'prometheus.io/scrape=true', '--pod-annotation', 'prometheus.io/scrape=false', '--dry-run']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--pod-annotation prometheus.io/scrape is given twice');
+    expect(r.stdout).toBe('');
+    expect(r.connected).toBe(false);
+  });
+});
+
+describe('one name rule', () => {
+  it('nameProblem says what validateName throws; isName and isLabelValue answer yes or no', () => {
+    expect(nameProblem('web', 'NAME')).toBeUndefined();
+    expect(nameProblem('Web', 'NAME')).toBe('NAME "Web" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit');
+    expect(() => validateName('Web', 'NAME')).toThrow(nameProblem('Web', 'NAME'));
+    expect(nameProblem('', '--job-name')).toBe('--job-name is required');
+    expect(nameProblem('a'.repeat(53), 'NAME', 52)).toContain('at most 52 characters');
+    expect([isName('datasets'), isName('data.sets'), isName('a'.repeat(64))]).toEqual([true, false, false]);
+    expect([isLabelValue('NVIDIA-A100-SXM4-80GB'), isLabelValue('A100 80GB'), isLabelValue('-x')]).toEqual([true, false, false]);
   });
 });

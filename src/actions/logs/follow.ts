@@ -1,5 +1,6 @@
 import { MlkError } from '../../core/errors.js';
-import { jobOutcome, newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type JobOutcome, type LogsOptions, type PodView, type ResumePoint } from '../../core/logs.js';
+import { jobOutcome, type JobOutcome } from '../../core/job-outcome.js';
+import { newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type LogsOptions, type PodView, type ResumePoint } from '../../core/logs.js';
 import type { LogOptions } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/types.js';
 import type { LineSink } from './sink.js';
@@ -27,6 +28,12 @@ export interface EngineDeps {
   graceMs?: number;
   /** Waiting message when no pod is there yet. */
   waitingFor?: string;
+  /**
+   * With follow, more streams than maxLogRequests: by default an error at the start (as kubectl says it)
+   * and a warning for each stream left out later. Given this, the first streams are followed and each one
+   * left out is reported here instead, on every look (mlk train -f, which has no --max-log-requests).
+   */
+  onCapReached?: (stream: string, following: number) => void;
 }
 
 export interface EngineResult {
@@ -220,7 +227,7 @@ export class LogsEngine {
       const views = this.views(pods);
       if (initial) {
         const needed = views.reduce((n, v) => n + v.containers.length, 0);
-        if (needed > this.o.maxLogRequests) {
+        if (needed > this.o.maxLogRequests && !this.deps.onCapReached) {
           throw new MlkError(tooManyStreamsMessage(needed, this.o.maxLogRequests), `use --max-log-requests ${needed} (or more) to follow them all, or narrow with -l/--selector or -c/--container`);
         }
         if (!views.length && this.deps.waitingFor) this.deps.info(this.deps.waitingFor);
@@ -240,10 +247,7 @@ export class LogsEngine {
             await run.done;
           }
           if (this.active >= this.o.maxLogRequests) {
-            if (!this.warned.has(`cap/${key}`)) {
-              this.warned.add(`cap/${key}`);
-              this.deps.warn(`not following ${view.name}/${c.name} yet: already following ${this.active} log streams (raise --max-log-requests to follow more)`);
-            }
+            this.capReached(`${view.name}/${c.name}`, key);
             continue;
           }
           this.start(view, c, run ? 'restart' : atStart.has(view.uid) ? 'initial' : 'new', run);
@@ -260,13 +264,23 @@ export class LogsEngine {
         const outcome = job ? jobOutcome(job) : undefined;
         if (outcome && outcome.outcome !== 'running') {
           this.result.stop = 'job';
-          this.result.job = outcome;
+          this.result.job = { outcome: outcome.outcome, reason: [outcome.reason, outcome.message].filter(Boolean).join(': ') || undefined };
           await this.settle();
           return;
         }
       }
       await this.deps.sleep(poll, this.stopper.signal);
     }
+  }
+
+  private capReached(stream: string, key: string): void {
+    if (this.deps.onCapReached) {
+      this.deps.onCapReached(stream, this.active);
+      return;
+    }
+    if (this.warned.has(`cap/${key}`)) return;
+    this.warned.add(`cap/${key}`);
+    this.deps.warn(`not following ${stream} yet: already following ${this.active} log streams (raise --max-log-requests to follow more)`);
   }
 
   /**
