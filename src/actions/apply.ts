@@ -1,4 +1,4 @@
-import { displayName, type KubeObject } from '../kube/types.js';
+import { displayName, type KubeObject } from '../core/kube-object.js';
 import type { ApplyResult } from '../kube/client.js';
 import { formatObjects } from '../ui/printer.js';
 import type { DryRun } from './run-options.js';

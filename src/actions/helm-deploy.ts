@@ -5,7 +5,7 @@ import { MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { endpointLines } from '../core/endpoints.js';
 import type { KubeClient } from '../kube/client.js';
-import { displayName, type KubeObject } from '../kube/types.js';
+import { displayName, type KubeObject } from '../core/kube-object.js';
 import {
   helmMajorVersion,
   helmReason,

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import { DEFAULT_MAX_LOG_REQUESTS } from '../core/logs.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { LogsEngine, type EngineOptions } from './logs/follow.js';
 import { LineSink } from './logs/sink.js';
 import { jobPods, type JobObserver } from './wait-job.js';

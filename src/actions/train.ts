@@ -8,7 +8,7 @@ import { jobReport, scheduleReport, statusReport, type TrainStatusReport } from 
 import { jobDurationMs, jobState } from '../core/train-status.js';
 import type { TrainOptions } from '../core/train.js';
 import type { KubeClient } from '../kube/client.js';
-import { displayName, type KubeObject, type ObjectRef } from '../kube/types.js';
+import { displayName, type KubeObject, type ObjectRef } from '../core/kube-object.js';
 import type { Progress } from '../ui/progress.js';
 import { JobLogs } from './job-logs.js';
 import { explainJobFailure, jobPods, waitForJob } from './wait-job.js';

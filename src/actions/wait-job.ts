@@ -3,7 +3,7 @@ import { formatDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { done, waitFor, waiting } from './wait.js';
 import { lastLogLines, type WaitDeps } from './wait-rollout.js';
 

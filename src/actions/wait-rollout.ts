@@ -7,7 +7,7 @@ import type { ActionContext } from './context.js';
 import { rolloutProgress } from '../core/rollout.js';
 import type { Progress } from '../ui/progress.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { done, waitFor, waiting, type WaitClock } from './wait.js';
 
 export interface WaitDeps extends WaitClock {

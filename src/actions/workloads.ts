@@ -4,7 +4,7 @@ import { WORKLOAD_KINDS } from '../core/kinds.js';
 import { INSTANCE } from '../core/labels.js';
 import { noReadyPodMessage, pickReadyPod, pickWorkload, podSelector, shortName, workloadRef, type TargetRef } from '../core/target.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { revisionsOf, type HistoryOptions, type Revision } from '../core/history.js';
 
 /**

@@ -9,7 +9,7 @@ import { InterruptedError, MlkError } from '../core/errors.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
 import { hpaTargets, shortName } from '../core/target.js';
 import { findWorkload } from '../actions/workloads.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
 import { addConnectionOptions, addOutputOption, addWaitOptions, parseDryRun } from '../flags/options.js';

@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { Command } from 'commander';
 import { buildChart, HELM_RELEASE_LABEL, imageTag } from '../core/chart.js';
 import { deployChart } from '../core/chart-deploy.js';
@@ -9,12 +8,13 @@ import { MlkError, UsageError } from '../core/errors.js';
 import { CHART_KINDS } from '../core/kinds.js';
 import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
 import { validateName } from '../core/validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { writeChartDir } from '../tools/helm.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
 import { addDeployFlags, prepareDeploy } from '../flags/deploy.js';
 import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
+import { addTrainJobFlags, prepareTrain } from '../flags/train.js';
 import { offlineAutoscaleTarget, planAutoscale } from '../core/autoscale.js';
 
 interface ChartFlags {
@@ -103,61 +103,33 @@ Example:
       const options = autoscaleOptions(session, name, flags);
       await writeObjectsChart(session, 'autoscale', [planAutoscale(options, offlineAutoscaleTarget(options), session.templates)], out, all.chartVersion);
     });
-  for (const command of ['train']) {
-    chart
-      .command(command)
-      .description(`a chart of what \`mlk ${command}\` with the same flags would create (read from its --dry-run -o json)`)
-      .argument('[args...]', `the arguments and flags of mlk ${command}`)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .addHelpText('after', `
-Takes every flag of \`mlk ${command}\` (see mlk ${command} --help), plus --out DIR and --chart-version.
+  const train = chart
+    .command('train')
+    .description('a chart of the Job, CronJob or distributed job `mlk train` with the same flags would create')
+    .argument('[name]', 'name of the training job (also the chart name)')
+    .argument('[args...]', 'the command to run in the container and its arguments, after --');
+  addTrainJobFlags(train);
+  addConnectionOptions(train);
+  train
+    .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
+    .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)')
+    .addHelpText('after', `
+Every flag of \`mlk train NAME\` that shapes the job is accepted; nothing is sent to a cluster.
 
 Example:
   mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py`)
-      .action(async (_args: string[], _flags: unknown, c: Command) => {
-        const all = c.optsWithGlobals() as GlobalFlags & { out?: string; chartVersion?: string };
-        const session = new Session(deps, all);
-        const out = checkOut(session, all);
-        await chartFromDryRun(session, command, c.args, all, out);
-      });
-  }
+    .action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, c: Command) => {
+      const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
+      const session = new Session(deps, all);
+      const out = checkOut(session, all);
+      const { plan } = await prepareTrain(session, name, args, { ...flags, dryRun: 'client' });
+      await writeObjectsChart(session, 'train', plan.objects, out, all.chartVersion);
+    });
   for (const cmd of chart.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 }
 
-/**
- * `mlk chart train|autoscale ...`: runs the same mlk command with --dry-run -o json (no cluster change),
- * and reads the values back from the objects it prints, template by template.
- */
-async function chartFromDryRun(session: Session, command: string, args: string[], flags: GlobalFlags & { chartVersion?: string }, out: string): Promise<void> {
-  const forward = [command, '--dry-run', '-o', 'json'];
-  if (flags.namespace) forward.push('--namespace', flags.namespace);
-  if (flags.kubeconfig) forward.push('--kubeconfig', flags.kubeconfig);
-  if (flags.context) forward.push('--context', flags.context);
-  if (flags.config) forward.push('--config', flags.config);
-  if (flags.yes) forward.push('--yes');
-  if (flags.quiet) forward.push('--quiet');
-  const { runMlk } = await import('../cli/main.js');
-  const stdout = new PassThrough();
-  let text = '';
-  stdout.on('data', (chunk) => (text += chunk));
-  const code = await runMlk([...forward, ...args], { ...session.deps, io: { ...session.deps.io, stdout, stdoutIsTTY: false } });
-  if (code !== 0) {
-    const error = code === 2 ? new UsageError(`no chart was written: mlk ${command} did not accept these flags (see above)`) : new MlkError(`no chart was written: mlk ${command} --dry-run failed (see above)`);
-    throw error;
-  }
-  let parsed: { kind?: string; items?: unknown[] };
-  try {
-    parsed = JSON.parse(text) as { kind?: string; items?: unknown[] };
-  } catch {
-    throw new MlkError(`mlk ${command} --dry-run -o json printed something that is not JSON; no chart was written`);
-  }
-  const objects = (parsed.kind === 'List' ? parsed.items ?? [] : [parsed]) as Record<string, unknown>[];
-  await writeObjectsChart(session, command, objects, out, flags.chartVersion);
-}
-
 /** A chart of objects mlk planned: each is matched with the mlk template it came from, and its values go to values.yaml. */
-async function writeObjectsChart(session: Session, command: string, objects: Record<string, unknown>[], out: string, chartVersion: string | undefined): Promise<void> {
+async function writeObjectsChart(session: Session, command: string, objects: KubeObject[], out: string, chartVersion: string | undefined): Promise<void> {
   const { parts, unmatched } = liveChartParts(objects, session.templates);
   if (unmatched.length || parts.length === 0) {
     throw new MlkError(`mlk ${command} made objects no mlk template reproduces (${unmatched.map((u) => String(u.kind)).join(', ')}); no chart was written`);

@@ -7,7 +7,7 @@ import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../core/chart-release.js';
 import { uninstallRelease } from '../tools/helm.js';
 import { helmContext } from '../actions/helm-deploy.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';

@@ -6,7 +6,7 @@ import { MANAGED_BY, MLK } from '../core/labels.js';
 import { SERVICE_TYPES } from '../core/deploy.js';
 import { offlineTarget, planExpose, targetFromWorkload, validateExposeOptions, type ExposeOptions } from '../core/expose.js';
 import { findWorkload } from '../actions/workloads.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
 import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun } from '../flags/options.js';

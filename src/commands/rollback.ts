@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { chooseRevision, mergePatchBetween, rollbackApplyConfig, validateRollbackOptions, type RollbackOptions } from '../core/rollback.js';
 import { shortName } from '../core/target.js';
-import { displayName, type KubeObject } from '../kube/types.js';
+import { displayName, type KubeObject } from '../core/kube-object.js';
 import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 import { deploymentRevisions } from '../actions/workloads.js';

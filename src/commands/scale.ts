@@ -4,7 +4,7 @@ import { MlkError } from '../core/errors.js';
 import { hpaOverrideMessage, planScale, validateScaleOptions, type ScaleOptions } from '../core/scale.js';
 import { hpaTargets, shortName } from '../core/target.js';
 import { findWorkload } from '../actions/workloads.js';
-import { displayName } from '../kube/types.js';
+import { displayName } from '../core/kube-object.js';
 import { waitForWorkload } from '../actions/wait-rollout.js';
 import { formatObjects } from '../ui/printer.js';
 import { addConnectionOptions, addWaitOptions, parseDryRun } from '../flags/options.js';

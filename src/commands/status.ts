@@ -5,7 +5,7 @@ import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from '../core/kube-object.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';

@@ -5,7 +5,7 @@ import { parseWorkloadTarget, type TargetRef } from './target.js';
 import type { TemplateSource } from './templates.js';
 import { parseDuration } from './duration.js';
 import { parseInteger, quantityValue, validateName, validateQuantity } from './validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export interface AutoscaleInput {
   target?: string;

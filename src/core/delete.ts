@@ -1,6 +1,6 @@
 import { DELETE_ORDER, managedKind } from './kinds.js';
 import { validateName } from './validate.js';
-import { displayName, type KubeObject } from '../kube/types.js';
+import { displayName, type KubeObject } from './kube-object.js';
 
 export interface DeleteInput {
   name?: string;

@@ -6,7 +6,7 @@ import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
 import { oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export type ProblemKind = 'image' | 'crash' | 'oom' | 'unschedulable' | 'volume' | 'config' | 'failed';
 

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 /** Where a Service can be reached, as lines for a person. */
 export function endpointLines(service: KubeObject): string[] {

@@ -6,7 +6,7 @@ import { renderTemplate } from './render.js';
 import type { TemplateSource } from './templates.js';
 import { parseWorkloadTarget, type WorkloadKind } from './target.js';
 import { oneOf, parsePort, validateName } from './validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export interface ExposeInput {
   target?: string;

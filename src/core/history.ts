@@ -1,6 +1,6 @@
 import { parseWorkloadTarget, type TargetRef } from './target.js';
 import { validateName } from './validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 export const CHANGE_CAUSE = 'kubernetes.io/change-cause';

@@ -313,15 +313,3 @@ export function podView(pod: PodLike, o: { container?: string; allContainers?: b
     missing,
   };
 }
-
-export type JobOutcome = 'running' | 'succeeded' | 'failed';
-
-/** A Job's outcome from its conditions (Complete or Failed, both terminal). */
-export function jobOutcome(job: { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } }): { outcome: JobOutcome; reason?: string } {
-  const conditions = job.status?.conditions ?? [];
-  const is = (type: string) => conditions.find((c) => c.type === type && c.status === 'True');
-  const failed = is('Failed');
-  if (failed) return { outcome: 'failed', reason: [failed.reason, failed.message].filter(Boolean).join(': ') || undefined };
-  if (is('Complete')) return { outcome: 'succeeded' };
-  return { outcome: 'running' };
-}

@@ -1,7 +1,7 @@
 import { UsageError } from './errors.js';
 import { parseInteger, validateName } from './validate.js';
 import { parseWorkloadTarget, type TargetRef } from './target.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export interface ScaleInput {
   target?: string;

@@ -4,7 +4,7 @@ import { diagnosePod } from './diagnose.js';
 import { hpaTargetsText, hpaTrouble } from './autoscale.js';
 import { COMPONENT, INSTANCE } from './labels.js';
 import { hpaTargets } from './target.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 /** How long ago a timestamp was, like kubectl's AGE column (5m, 2h, 3d). */
 export function age(timestamp: string | undefined, now: number): string {

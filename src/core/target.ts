@@ -1,7 +1,7 @@
 import { MlkError, UsageError } from './errors.js';
 import { COMPONENT, INSTANCE, selectorString } from './labels.js';
 import { validateName } from './validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet';
 

@@ -1,6 +1,6 @@
 import { MlkError } from './errors.js';
 import { quantityValue } from './validate.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export interface PodUsage {
   pod: string;

@@ -1,6 +1,6 @@
 import { MlkError } from './errors.js';
 import { jobState } from './train-status.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 /** Shows a command line as a person would type it (the caller passes its shell quoting). */
 export type ShowCommand = (words: string[]) => string;

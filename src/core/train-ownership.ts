@@ -1,5 +1,5 @@
 import { COMPONENT, INSTANCE, MANAGED_BY, MLK } from './labels.js';
-import type { KubeObject, ObjectRef } from '../kube/types.js';
+import type { KubeObject, ObjectRef } from './kube-object.js';
 
 /** Everything `mlk train` made: its jobs, schedules and headless Services. */
 export const TRAIN_SELECTOR = `${MANAGED_BY}=${MLK},${COMPONENT}=training`;

@@ -14,7 +14,7 @@ import {
   summaryRow,
   type TrainSummary,
 } from './train-status.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 /** What a report is read with: the time now, the GPU resource name, and how command lines are shown. */
 export interface ReportContext {

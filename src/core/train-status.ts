@@ -1,7 +1,7 @@
 import { formatDuration } from './duration.js';
 import { jobOutcome } from './job-outcome.js';
 import { DEFAULT_BACKOFF_LIMIT } from './train.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 export type TrainPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Suspended' | 'Scheduled';
 

@@ -7,7 +7,7 @@ import type { TemplateSource } from './templates.js';
 import { validateCron } from './train-cron.js';
 import { isLabelValue, isName, oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
-import type { KubeObject } from '../kube/types.js';
+import type { KubeObject } from './kube-object.js';
 
 /** `mlk train NAME` cannot take these names: they are the subcommands of `mlk train`. */
 export const RESERVED_NAMES = ['run', 'list', 'status', 'delete', 'help'] as const;

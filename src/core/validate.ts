@@ -31,8 +31,13 @@ export function validateName(value: string | undefined, what: string, max = 63):
   return value!;
 }
 
+/** A DNS-1123 subdomain (lower-case letters, digits, '-' and '.') of at most `max` characters. */
+export function isSubdomain(value: string, max = 253): boolean {
+  return value.length <= max && DNS1123_SUBDOMAIN.test(value);
+}
+
 export function validateSubdomain(value: string, what: string): string {
-  if (value.length > 253 || !DNS1123_SUBDOMAIN.test(value)) {
+  if (!isSubdomain(value)) {
     throw new UsageError(`${what} ${shown(value)} is not a valid name: use lower-case letters, digits, '-' and '.'`);
   }
   return value;

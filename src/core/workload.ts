@@ -55,17 +55,3 @@ export function validateEnv(entries: string[]): { name: string; value: string }[
 export function validateSecretNames(names: string[]): string[] {
   return names.map((n) => validateSubdomain(n, '--env-from-secret'));
 }
-
-const ANNOTATION_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-
-/** --pod-annotation KEY=VALUE entries (for sidecar injection, scraping, or the test cluster's failure stages). */
-export function validateAnnotations(entries: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const entry of entries) {
-    const eq = entry.indexOf('=');
-    const key = eq > 0 ? entry.slice(0, eq) : '';
-    if (!ANNOTATION_KEY.test(key)) throw new UsageError(`--pod-annotation ${JSON.stringify(entry)} must look like KEY=VALUE with a valid annotation key such as prometheus.io/scrape`);
-    out[key] = entry.slice(eq + 1);
-  }
-  return out;
-}

@@ -1,4 +1,4 @@
-import type { KubeObject, ObjectRef } from './types.js';
+import type { KubeObject, ObjectRef } from '../core/kube-object.js';
 
 export type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 

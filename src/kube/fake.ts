@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions, PatchType } from './client.js';
 import { sameContent } from './compare.js';
 import { resourceOf } from './resources.js';
-import type { KubeObject, ObjectRef } from './types.js';
+import type { KubeObject, ObjectRef } from '../core/kube-object.js';
 
 export interface FakeCall {
   verb: 'apply' | 'get' | 'list' | 'delete' | 'log' | 'patch';

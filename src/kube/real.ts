@@ -7,7 +7,7 @@ import type { ApplyResult, ClusterIdentity, KubeClient, ListOptions, LogOptions,
 import { KubeApiError, KubeUnreachableError } from './api-error.js';
 import { resourcePath } from './resources.js';
 import { sameContent } from './compare.js';
-import type { KubeObject, ObjectRef } from './types.js';
+import type { KubeObject, ObjectRef } from '../core/kube-object.js';
 
 export interface ConnectOptions {
   kubeconfig?: string;

@@ -1,4 +1,5 @@
 import { MlkError, UsageError } from '../core/errors.js';
+import { isSubdomain } from '../core/validate.js';
 import type { ProcessRunner } from './runner.js';
 
 /** How to reach helm and the cluster: the binary, and mlk's connection settings passed on as flags. */
@@ -72,7 +73,7 @@ export async function helmMajorVersion(ctx: HelmContext): Promise<number> {
 
 /** Helm release names: DNS-1123 subdomain-like, at most 53 characters. */
 export function validateReleaseName(name: string, flag = '--release'): string {
-  if (name.length > 53 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(name)) {
+  if (!isSubdomain(name, 53)) {
     throw new UsageError(`${flag} "${name}" is not a valid Helm release name: lower-case letters, digits, '-' and '.', at most 53 characters`);
   }
   return name;

@@ -219,6 +219,17 @@ describe.skipIf(helmMissing)('mlk chart train|autoscale: the same objects as the
     expect(existsSync(out)).toBe(false);
   });
 
+  it('chart train lists the flags of mlk train in its help and takes none that would apply or wait', async () => {
+    const help = await run(['chart', 'train', '--help']);
+    for (const flag of ['--image <image>', '--gpus <n>', '--workers <n>', '--schedule <cron>', '--volume <claim:/path[:ro]>', '--out <dir>']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--dry-run', '--no-wait', '--replace', '--follow']) expect(help.stdout).not.toContain(flag);
+    const out = freshDir();
+    const r = await run(['chart', 'train', 'j1', '--image', 'busybox', '--out', out, '--dry-run=none', '--no-wait', '--', 'echo']);
+    expect(r.code).toBe(2);
+    expect(r.connected).toBe(false);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a bad flag of the command is its usage error, and no chart', async () => {
     const out = freshDir();
     const r = await run(['chart', 'train', 'x', '--out', out, '--gpus', 'many', '--image', 'busybox', '--', 'python', 'train.py']);

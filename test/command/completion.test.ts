@@ -7,7 +7,7 @@ import { COMPLETE_TIMEOUT_MS, completeTimeout } from '../../src/commands/complet
 import { commandSpecs, NAME_COMMANDS } from '../../src/commands/completion/spec.js';
 import { SERVER_IDS } from '../../src/core/presets.js';
 import { FakeKubeClient } from '../../src/kube/fake.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { run } from '../support/harness.js';
 
 const MLK_LABELS = { 'app.kubernetes.io/managed-by': 'mlk', 'app.kubernetes.io/component': 'server' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { KubeApiError } from '../../src/kube/api-error.js';
 import { FakeKubeClient } from '../../src/kube/fake.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { readyCluster, run, ScriptedPrompter, StubRunner } from '../support/harness.js';
 
 const WEB = ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--cpu', '100m', '--expose', 'ClusterIP'];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeKubeClient } from '../../src/kube/fake.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { run } from '../support/harness.js';
 
 /** A cluster whose Deployments never become ready and whose single pod has the given status. */

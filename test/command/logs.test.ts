@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FakeKubeClient } from '../../src/kube/fake.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { run, ScriptedPrompter } from '../support/harness.js';
 
 const mlkLabels = (instance: string, component = 'server') => ({

@@ -5,7 +5,7 @@ import { podColour } from '../../src/core/logs.js';
 import { KubeApiError } from '../../src/kube/api-error.js';
 import type { ListOptions, LogOptions } from '../../src/kube/client.js';
 import { FakeKubeClient } from '../../src/kube/fake.js';
-import type { KubeObject, ObjectRef } from '../../src/kube/types.js';
+import type { KubeObject, ObjectRef } from '../../src/core/kube-object.js';
 import { makeStyle } from '../../src/ui/style.js';
 import { run, ScriptedPrompter } from '../support/harness.js';
 
@@ -138,7 +138,7 @@ describe('mlk train at a terminal', () => {
     });
     const r = await run(['train', '--gpus', '2', '--dry-run'], { tty: true, prompter });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Equivalent command: mlk train model-training --image my-training-image:latest --gpus 2 --namespace default -- python train.py --epochs=100');
+    expect(r.stderr).toContain('Equivalent command: mlk train model-training --image my-training-image:latest --gpus 2 --namespace default --dry-run -- python train.py --epochs=100');
     expect(docs(r.stdout)[0].spec.template.spec.containers[0].command).toEqual(['python', 'train.py', '--epochs=100']);
   });
 });

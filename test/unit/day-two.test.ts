@@ -10,7 +10,7 @@ import { hpaOverrideMessage, validateScaleOptions } from '../../src/core/scale.j
 import { age, buildStatus, statusTable, warningEvents } from '../../src/core/status.js';
 import { parsePortForward, parseWorkloadTarget, pickReadyPod, pickWorkload, resolvePort } from '../../src/core/target.js';
 import { formatCpu, formatMemory, metricValue, podUsage } from '../../src/core/top.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { templateFiles } from '../../src/tools/template-files.js';
 
 const templates = templateFiles(undefined);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MlkError } from '../../src/core/errors.js';
 import { newResumePoint } from '../../src/core/logs.js';
 import type { LogOptions } from '../../src/kube/client.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 import { LogsEngine, type EngineDeps, type EngineOptions } from '../../src/actions/logs/follow.js';
 import { LineSink } from '../../src/actions/logs/sink.js';
 import { tailContainer } from '../../src/actions/logs/tail.js';

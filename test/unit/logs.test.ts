@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import {
-  advance, formatLine, jobOutcome, labelSelectorString, newResumePoint, podColour, podView, resumeFilter, sinceTimeOf, splitTimestamp, timeKey, validateLogsOptions,
+  advance, formatLine, labelSelectorString, newResumePoint, podColour, podView, resumeFilter, sinceTimeOf, splitTimestamp, timeKey, validateLogsOptions,
 } from '../../src/core/logs.js';
 import { LineBuffer, type Segment } from '../../src/actions/logs/lines.js';
 
@@ -134,10 +134,7 @@ describe('pods, containers and jobs', () => {
     expect(podView(pod(), {}).containers[0]!.restartCount).toBe(2);
   });
 
-  it('reads a Job outcome and selectors', () => {
-    expect(jobOutcome({ status: {} }).outcome).toBe('running');
-    expect(jobOutcome({ status: { conditions: [{ type: 'Complete', status: 'True' }] } }).outcome).toBe('succeeded');
-    expect(jobOutcome({ status: { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } })).toEqual({ outcome: 'failed', reason: 'BackoffLimitExceeded' });
+  it('reads label selectors', () => {
     expect(labelSelectorString({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] })).toBe('app=web,tier in (a,b),!x');
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { templateChanges, templateConflictError } from '../../src/core/train-diff.js';
 import { deletionTargets, isTrainingObject, runsOf, trainObjectRefs } from '../../src/core/train-ownership.js';
 import { jobReport, listReport, scheduleReport, statusReport } from '../../src/core/train-report.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 
 const TRAINING = { 'app.kubernetes.io/managed-by': 'mlk', 'app.kubernetes.io/component': 'training' };
 const obj = (kind: string, name: string, labels: Record<string, string> = {}, extra: Partial<KubeObject['metadata']> = {}): KubeObject => ({

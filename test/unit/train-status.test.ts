@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkGpuFit } from '../../src/core/train-preflight.js';
 import { jobOutcome } from '../../src/core/job-outcome.js';
 import { jobDurationMs, jobState, lastFailedPod, summarizeCronJob, summarizeJob, summaryRow } from '../../src/core/train-status.js';
-import type { KubeObject } from '../../src/kube/types.js';
+import type { KubeObject } from '../../src/core/kube-object.js';
 
 function job(spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject {
   return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'ml', creationTimestamp: '2026-11-29T08:00:00Z' }, spec: { template: { spec: { containers: [{ name: 'training', image: 'img', command: ['python'], args: ['t.py'], resources: { limits: { 'nvidia.com/gpu': '2' } } }] } }, ...spec }, status };

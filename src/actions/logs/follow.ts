@@ -2,7 +2,7 @@ import { MlkError } from '../../core/errors.js';
 import { jobOutcome, type JobOutcome } from '../../core/job-outcome.js';
 import { newResumePoint, podView, tooManyStreamsMessage, type ContainerView, type LogsOptions, type PodView, type ResumePoint } from '../../core/logs.js';
 import type { LogOptions } from '../../kube/client.js';
-import type { KubeObject } from '../../kube/types.js';
+import type { KubeObject } from '../../core/kube-object.js';
 import type { LineSink } from './sink.js';
 import { tailContainer, type TailRequest } from './tail.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../../actions/run-options.js';
 import { MlkError, UsageError } from '../../core/errors.js';
-import { displayName, type ObjectRef } from '../../kube/types.js';
+import { displayName, type ObjectRef } from '../../core/kube-object.js';
 import { findTrainingObjects } from '../../actions/train.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
 import { Session, type Deps } from '../../cli/session.js';

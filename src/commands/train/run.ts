@@ -7,7 +7,8 @@ import { findSchedule } from '../../actions/train.js';
 import { formatObjects } from '../../ui/printer.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
 import { Session, type Deps } from '../../cli/session.js';
-import { notWaiting, outputFormat, waitAndReport, waitTimeout, type TrainCommonFlags } from './shared.js';
+import { waitTimeout } from '../../flags/train.js';
+import { notWaiting, outputFormat, waitAndReport, type TrainCommonFlags } from './shared.js';
 
 interface RunFlags extends TrainCommonFlags {
   jobName?: string;

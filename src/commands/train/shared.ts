@@ -1,6 +1,5 @@
-import { parseDuration } from '../../core/duration.js';
 import { podColour } from '../../core/logs.js';
-import type { KubeObject } from '../../kube/types.js';
+import type { KubeObject } from '../../core/kube-object.js';
 import { watchJob } from '../../actions/train.js';
 import { followCommands } from '../../actions/wait-job.js';
 import { lineProgress } from '../../ui/progress.js';
@@ -16,11 +15,6 @@ export interface TrainCommonFlags {
   wait?: boolean;
   forceConflicts?: boolean;
   yes?: boolean;
-}
-
-/** --timeout limits only the wait; without it mlk waits as long as the job runs. */
-export function waitTimeout(flags: TrainCommonFlags): number | undefined {
-  return flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
 }
 
 export function outputFormat(output: string | undefined): 'yaml' | 'json' {

@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import type { DryRun } from '../actions/run-options.js';
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
+import { CONCURRENCY_POLICIES, RESERVED_NAMES, planTrain, validateTrainOptions, type TrainInput, type TrainPlan } from '../core/train.js';
+import { nameProblem } from '../core/validate.js';
+import { commandLine } from './command-line.js';
+import type { CommandContext } from './context.js';
+import { parseDryRun } from './options.js';
+import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
+
+type InputKey = Exclude<keyof TrainInput, 'name' | 'namespace' | 'command' | 'gpuResource' | 'gpuProductLabel'>;
+
+/** What the job is: `mlk train NAME` and `mlk chart train` take the same flags. */
+const JOB_FLAGS: FlagSpec<InputKey>[] = [
+  { key: 'image', flags: '--image <image>', description: 'container image with the training code, e.g. my-training-image:latest' },
+  { key: 'gpus', flags: '--gpus <n>', description: 'GPUs per pod (per worker), set as an nvidia.com/gpu limit' },
+  { key: 'gpuType', flags: '--gpu-type <product>', description: 'only nodes whose GPU product label has this value, e.g. NVIDIA-A100-SXM4-80GB' },
+  { key: 'cpu', flags: '--cpu <quantity>', description: 'CPU request per pod, e.g. 4' },
+  { key: 'memory', flags: '--memory <quantity>', description: 'memory request per pod, e.g. 32Gi' },
+  { key: 'cpuLimit', flags: '--cpu-limit <quantity>', description: 'CPU limit per pod' },
+  { key: 'memoryLimit', flags: '--memory-limit <quantity>', description: 'memory limit per pod' },
+  { key: 'backoffLimit', flags: '--backoff-limit <n>', description: 'retries before the job counts as failed (default: Kubernetes, 6)' },
+  { key: 'activeDeadline', flags: '--active-deadline <duration>', description: 'stop the job when it runs longer than this, e.g. 12h (activeDeadlineSeconds)' },
+  { key: 'ttl', flags: '--ttl <duration>', description: 'delete the finished job and its pods after this, e.g. 24h (ttlSecondsAfterFinished)' },
+  { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
+  { key: 'envFromSecret', flags: '--env-from-secret <secret>', description: 'load every key of a Secret as environment variables (repeatable)', repeatable: true },
+  { key: 'volumes', flags: '--volume <claim:/path[:ro]>', description: 'mount a PersistentVolumeClaim (repeatable), e.g. datasets:/data:ro', repeatable: true },
+  { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command' },
+  { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
+  { key: 'podAnnotations', flags: '--pod-annotation <KEY=VALUE>', description: 'annotation on the pods (repeatable)', repeatable: true },
+  { key: 'workers', flags: '--workers <n>', description: 'distributed training: N pods as an Indexed Job with a headless Service (see below)' },
+  { key: 'masterPort', flags: '--master-port <port>', description: 'port of rank 0 for --workers (default 29500)' },
+  { key: 'schedule', flags: '--schedule <cron>', description: 'create a CronJob that runs on this schedule instead, e.g. "0 2 * * *" or @daily' },
+  { key: 'timeZone', flags: '--time-zone <tz>', description: "time zone of --schedule, e.g. Europe/Berlin (default: the controller's, usually UTC)" },
+  { key: 'concurrencyPolicy', flags: '--concurrency-policy <policy>', description: `with --schedule: ${CONCURRENCY_POLICIES.join('|')} (default Forbid)` },
+  { key: 'successfulHistory', flags: '--successful-history <n>', description: 'with --schedule: finished jobs to keep (default 3)' },
+  { key: 'failedHistory', flags: '--failed-history <n>', description: 'with --schedule: failed jobs to keep (default 1)' },
+  { key: 'suspend', flags: '--suspend', description: 'with --schedule: create the schedule paused' },
+  { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
+];
+
+/** How `mlk train NAME` submits and waits; its subcommands read some of these too (run: -f, --timeout, --no-wait, -o). */
+export interface TrainRunFlags {
+  preflight?: boolean;
+  replace?: boolean;
+  follow?: boolean;
+  dryRun?: string | boolean;
+  timeout?: string;
+  wait?: boolean;
+  forceConflicts?: boolean;
+  output?: string;
+}
+
+const RUN_FLAGS: FlagSpec<keyof TrainRunFlags>[] = [
+  { key: 'preflight', flags: '--no-preflight', description: 'skip the check that some node has enough GPUs of the requested type' },
+  { key: 'replace', flags: '--replace', description: 'delete an existing job of this name (and its pods) first' },
+  { key: 'follow', flags: '-f, --follow', description: "stream the logs of the job's pods while waiting, each line prefixed with [pod]" },
+  { key: 'dryRun', flags: '--dry-run [mode]', description: 'client: print the manifests, send nothing; server: let the API validate them, change nothing' },
+  { key: 'timeout', flags: '--timeout <duration>', description: 'stop waiting after this, e.g. 30m (default: wait until the job ends); the job keeps running' },
+  { key: 'wait', flags: '--no-wait', description: 'submit and return without waiting for the outcome' },
+  { key: 'forceConflicts', flags: '--force-conflicts', description: 'take over fields another field manager owns (server-side apply force)' },
+  { key: 'output', flags: '-o, --output <format>', description: 'output format', choices: ['yaml', 'json'] },
+];
+
+export function addTrainJobFlags(cmd: Command): Command {
+  return addFlags(cmd, JOB_FLAGS);
+}
+
+export function addTrainRunFlags(cmd: Command): Command {
+  return addFlags(cmd, RUN_FLAGS);
+}
+
+/** --timeout limits only the wait; without it mlk waits as long as the job runs. */
+export function waitTimeout(flags: { timeout?: string }): number | undefined {
+  return flags.timeout === undefined ? undefined : parseDuration(flags.timeout, '--timeout');
+}
+
+/** What `mlk train NAME` does, once its flags are checked and its objects planned. */
+export interface SubmitOptions {
+  plan: TrainPlan;
+  dryRun: DryRun;
+  output?: string;
+  wait: boolean;
+  force: boolean;
+  /** undefined: wait until the job ends. */
+  timeoutMs?: number;
+  preflight: boolean;
+  replace: boolean;
+  follow: boolean;
+}
+
+/** The full command line that reproduces what was asked for, so the next run needs no prompts. */
+export function equivalentTrainCommand(input: TrainInput, run: TrainRunFlags = {}): string {
+  const words = [...flagWords(JOB_FLAGS, input), '--namespace', input.namespace, ...flagWords(RUN_FLAGS, run)];
+  return commandLine(['mlk', 'train', input.name ?? '', ...words, ...(input.command.length ? ['--', ...input.command] : [])]);
+}
+
+/** At a terminal, asks for NAME, --image and the command when they are missing; says whether it asked. */
+async function askForMissing(ctx: CommandContext, input: TrainInput): Promise<boolean> {
+  const prompter = ctx.prompter();
+  let asked = false;
+  if (!input.name) {
+    if (!prompter) ctx.missing('NAME', 'the name of the training job');
+    input.name = await prompter.input('Name of the training job', { validate: (v) => nameProblem(v, 'NAME') ?? true });
+    asked = true;
+  }
+  if (!input.image) {
+    if (!prompter) ctx.missing('--image', 'the container image with the training code');
+    input.image = await prompter.input('Container image', { validate: (v) => v.trim() !== '' || 'an image is required' });
+    asked = true;
+  }
+  if (input.command.length === 0 && prompter) {
+    const text = await prompter.input('Command to run (e.g. python train.py --epochs=100)', { validate: (v) => v.trim() !== '' || 'a command is required' });
+    input.command = text.trim().split(/\s+/);
+    asked = true;
+  }
+  return asked;
+}
+
+/** Flags, defaults and prompts to checked options and a plan; nothing is sent before every flag is checked. */
+export async function prepareTrain(ctx: CommandContext, name: string | undefined, command: string[], parsed: Record<string, unknown>): Promise<SubmitOptions> {
+  const flags = readFlags(JOB_FLAGS, parsed) as Partial<TrainInput>;
+  const run = readFlags(RUN_FLAGS, parsed) as TrainRunFlags;
+  if (name === undefined && command.length === 0 && !flags.image && !ctx.prompter()) {
+    throw new UsageError(`NAME is required: mlk train NAME --image IMAGE -- COMMAND, or one of mlk train ${RESERVED_NAMES.filter((n) => n !== 'help').join('|')}`);
+  }
+  const dryRun = parseDryRun(run.dryRun);
+  // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
+  const known = dryRun === 'client' ? ctx.offlineNamespace() : ctx.settings.namespace;
+  const { resources, registry, gpuResource, gpuProductLabel } = ctx.settings;
+  const input: TrainInput = {
+    env: [],
+    envFromSecret: [],
+    volumes: [],
+    podAnnotations: [],
+    ...resources,
+    registry,
+    ...flags,
+    name,
+    namespace: known ?? 'default',
+    command,
+    gpuResource,
+    gpuProductLabel,
+  };
+  const asked = await askForMissing(ctx, input);
+  const options = validateTrainOptions(input);
+  const timeoutMs = waitTimeout(run);
+  if (known === undefined) options.namespace = input.namespace = await ctx.namespace();
+  if (asked) ctx.info(`Equivalent command: ${equivalentTrainCommand(input, run)}`);
+  return {
+    plan: planTrain(options, ctx.templates),
+    dryRun,
+    output: run.output,
+    wait: run.wait !== false,
+    force: Boolean(run.forceConflicts),
+    timeoutMs,
+    preflight: run.preflight !== false,
+    replace: Boolean(run.replace),
+    follow: Boolean(run.follow),
+  };
+}
