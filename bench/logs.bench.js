@@ -18,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_LOG_RUNS ?? 3);
-const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/.exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1].split('/').pop();
+const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/
+  .exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1]
+  .split('/')
+  .pop();
 const cached = join(process.env.MLK_CLUSTER_CACHE ?? join(homedir(), '.cache/mlk-cluster'), `clients-${pkg}`, 'kubectl');
 const kubectl = process.env.MLK_E2E_KUBECTL ?? (existsSync(cached) ? cached : 'kubectl');
 const mlk = [process.execPath, join(root, 'bin/mlk.js')];
@@ -85,9 +88,17 @@ async function compare(title, cases, env, fixed) {
     const lines = r[0].lines;
     const streaming = median(r.map((x) => (x.streaming > 0 ? x.lines / x.streaming : NaN)));
     console.log(
-      `${name.padEnd(8)} ${String(lines).padStart(8)} ${(r[0].bytes / 1e6).toFixed(1).padStart(6)} ${seconds.toFixed(2).padStart(8)} ${Math.round(lines / seconds).toString().padStart(9)}` +
-      ` ${median(r.map((x) => x.startup)).toFixed(2).padStart(11)} ${Math.round(streaming).toString().padStart(18)} ${median(r.map((x) => x.rssMiB)).toFixed(0).padStart(13)}` +
-      (fixed ? ` ${floors[name].rssMiB.toFixed(0).padStart(14)}` : ''),
+      `${name.padEnd(8)} ${String(lines).padStart(8)} ${(r[0].bytes / 1e6).toFixed(1).padStart(6)} ${seconds.toFixed(2).padStart(8)} ${Math.round(
+        lines / seconds,
+      )
+        .toString()
+        .padStart(9)}` +
+        ` ${median(r.map((x) => x.startup))
+          .toFixed(2)
+          .padStart(11)} ${Math.round(streaming).toString().padStart(18)} ${median(r.map((x) => x.rssMiB))
+          .toFixed(0)
+          .padStart(13)}` +
+        (fixed ? ` ${floors[name].rssMiB.toFixed(0).padStart(14)}` : ''),
     );
   }
   for (const [name, argv] of cases) console.log(`  ${name}: ${shown(argv)}`);
@@ -116,13 +127,22 @@ async function onTestCluster() {
   if (k(['create', 'namespace', ns], env).status !== 0) throw new Error(`cannot create namespace ${ns}`);
   try {
     for (let i = 0; i < 60 && k(['get', 'serviceaccount', 'default', '-n', ns], env).status !== 0; i++) await new Promise((r) => setTimeout(r, 500));
-    const deploy = spawnSync(mlk[0], [...mlk.slice(1), 'deploy', 'app', 'chatty', '--image', 'nginx', '--port', '80', '--replicas', String(pods), '-n', ns, '--timeout', '120s'], { env: { ...process.env, ...env }, encoding: 'utf8' });
+    const deploy = spawnSync(
+      mlk[0],
+      [...mlk.slice(1), 'deploy', 'app', 'chatty', '--image', 'nginx', '--port', '80', '--replicas', String(pods), '-n', ns, '--timeout', '120s'],
+      { env: { ...process.env, ...env }, encoding: 'utf8' },
+    );
     if (deploy.status !== 0) throw new Error(`mlk deploy app failed: ${deploy.stderr}`);
     const kubectlArgs = [kubectl, 'logs', '-n', ns, '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(pods), '--since', '1h'];
-    await compare(`local test cluster (KWOK): ${pods} pods, one container each, the same ~300-line log each`, [
-      ['mlk', [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h'], [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h', '--tail', '0']],
-      ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
-    ], env, true);
+    await compare(
+      `local test cluster (KWOK): ${pods} pods, one container each, the same ~300-line log each`,
+      [
+        ['mlk', [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h'], [...mlk, 'logs', 'chatty', '-n', ns, '--since', '1h', '--tail', '0']],
+        ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
+      ],
+      env,
+      true,
+    );
   } finally {
     k(['delete', 'namespace', ns, '--wait=false'], env);
   }
@@ -137,7 +157,10 @@ function fakeApiServer(podCount, linesPerPod) {
     kind: 'Pod',
     metadata: { name: `chatty-7d9f8-${String(i).padStart(5, '0')}`, namespace: ns, uid: `uid-${i}`, labels },
     spec: { containers: [{ name: 'chatty', image: 'nginx' }] },
-    status: { phase: 'Running', containerStatuses: [{ name: 'chatty', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] },
+    status: {
+      phase: 'Running',
+      containerStatuses: [{ name: 'chatty', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }],
+    },
   }));
   const json = (res, code, body) => {
     res.writeHead(code, { 'Content-Type': 'application/json' });
@@ -145,22 +168,30 @@ function fakeApiServer(podCount, linesPerPod) {
   };
   // one block of 256 lines, sent over and over, so the server costs next to nothing
   const start = Date.now() - 3_600_000 / 2;
-  const block = (stamps) => Buffer.from(Array.from({ length: 256 }, (_, i) => {
-    const t = new Date(start + i * 2).toISOString();
-    return `${stamps ? `${t.replace('Z', '000000Z')} ` : ''}${t} INFO step=${i} loss=${(2.5 / Math.sqrt(i + 1)).toFixed(4)} 127.0.0.1 "POST /v1/predict HTTP/1.1" 200 ${40 + (i % 17)}ms\n`;
-  }).join(''));
+  const block = (stamps) =>
+    Buffer.from(
+      Array.from({ length: 256 }, (_, i) => {
+        const t = new Date(start + i * 2).toISOString();
+        return `${stamps ? `${t.replace('Z', '000000Z')} ` : ''}${t} INFO step=${i} loss=${(2.5 / Math.sqrt(i + 1)).toFixed(4)} 127.0.0.1 "POST /v1/predict HTTP/1.1" 200 ${40 + (i % 17)}ms\n`;
+      }).join(''),
+    );
   const blocks = { true: block(true), false: block(false) };
   return http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
     const path = url.pathname;
-    if (path === '/api') return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
+    if (path === '/api')
+      return json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1' }] });
     if (path === '/apis') return json(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
     if (path === '/version') return json(res, 200, { major: '1', minor: '35', gitVersion: 'v1.35.0' });
     if (path === '/api/v1') {
-      return json(res, 200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [
-        { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
-        { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
-      ] });
+      return json(res, 200, {
+        kind: 'APIResourceList',
+        groupVersion: 'v1',
+        resources: [
+          { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list'], shortNames: ['po'] },
+          { name: 'pods/log', singularName: '', namespaced: true, kind: 'Pod', verbs: ['get'] },
+        ],
+      });
     }
     if (path === `/api/v1/namespaces/${ns}/pods`) return json(res, 200, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: pods });
     const one = new RegExp(`^/api/v1/namespaces/${ns}/pods/([^/]+)(/log)?$`).exec(path);
@@ -181,7 +212,15 @@ function fakeApiServer(podCount, linesPerPod) {
       };
       return pump();
     }
-    json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: `${path} not found`, details: { name: path.split('/').pop() } });
+    json(res, 404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: `${path} not found`,
+      details: { name: path.split('/').pop() },
+    });
   });
 }
 
@@ -190,18 +229,28 @@ async function largeLogs(podCount, linesPerPod) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const dir = mkdtempSync(join(tmpdir(), 'mlk-bench-logs-'));
   const kubeconfig = join(dir, 'kubeconfig');
-  writeFileSync(kubeconfig, JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': 'bench',
-    clusters: [{ name: 'bench', cluster: { server: `http://127.0.0.1:${server.address().port}`, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'bench', user: {} }],
-    contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench', namespace: 'bench' } }],
-  }));
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'bench',
+      clusters: [{ name: 'bench', cluster: { server: `http://127.0.0.1:${server.address().port}`, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'bench', user: {} }],
+      contexts: [{ name: 'bench', context: { cluster: 'bench', user: 'bench', namespace: 'bench' } }],
+    }),
+  );
   const kubectlArgs = [kubectl, 'logs', '-l', 'app.kubernetes.io/instance=chatty', '--prefix', '--max-log-requests', String(podCount), '--since', '1h'];
   try {
-    await compare(`large logs (in-process API server): ${podCount} pods x ${linesPerPod} lines`, [
-      ['mlk', [...mlk, 'logs', 'chatty', '--since', '1h'], [...mlk, 'logs', 'chatty', '--since', '1h', '--tail', '0']],
-      ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
-    ], { KUBECONFIG: kubeconfig, HOME: dir }, true);
+    await compare(
+      `large logs (in-process API server): ${podCount} pods x ${linesPerPod} lines`,
+      [
+        ['mlk', [...mlk, 'logs', 'chatty', '--since', '1h'], [...mlk, 'logs', 'chatty', '--since', '1h', '--tail', '0']],
+        ['kubectl', [...kubectlArgs, '--tail', '-1'], [...kubectlArgs, '--tail', '0']],
+      ],
+      { KUBECONFIG: kubeconfig, HOME: dir },
+      true,
+    );
   } finally {
     server.close();
   }

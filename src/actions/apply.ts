@@ -14,9 +14,15 @@ export async function applyObjects(ctx: ActionContext, objects: KubeObject[], op
 
 export function reportApplied(ctx: ActionContext, results: ApplyResult[], dryRun: DryRun, output: string | undefined): void {
   if (output === 'yaml' || output === 'json') {
-    ctx.out(formatObjects(results.map((r) => r.object), output));
+    ctx.out(
+      formatObjects(
+        results.map((r) => r.object),
+        output,
+      ),
+    );
     return;
   }
   const suffix = dryRun === 'server' ? ' (server dry run)' : '';
-  for (const r of results) ctx.out(`${displayName({ apiVersion: r.object.apiVersion, kind: r.object.kind, name: r.object.metadata.name })} ${r.outcome}${suffix}`);
+  for (const r of results)
+    ctx.out(`${displayName({ apiVersion: r.object.apiVersion, kind: r.object.kind, name: r.object.metadata.name })} ${r.outcome}${suffix}`);
 }

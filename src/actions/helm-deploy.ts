@@ -72,7 +72,15 @@ export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: R
     // While helm waits, mlk watches the new pods, so a failure can say why in plain words.
     let done = false;
     const running = helm.runner.run(helm.binary, args, { env: helm.env }).finally(() => (done = true));
-    const problem = wait ? watchPods(ctx, kube, plan, () => done, (p) => progress.update(`${verb}: ${p.message}`)) : Promise.resolve(undefined);
+    const problem = wait
+      ? watchPods(
+          ctx,
+          kube,
+          plan,
+          () => done,
+          (p) => progress.update(`${verb}: ${p.message}`),
+        )
+      : Promise.resolve(undefined);
     const r = await running;
     const why = await problem;
     if (r.notFound) {
@@ -93,13 +101,18 @@ export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: R
     }
     const status = parseRelease(r.stdout);
     const how = dryRun ? 'checked by the server (dry run)' : status.status;
-    progress.succeed(`release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(ctx.now() - started)})` : ''}`);
+    progress.succeed(
+      `release ${release} ${how}: revision ${status.revision} in namespace ${status.namespace}${wait ? ` (${formatDuration(ctx.now() - started)})` : ''}`,
+    );
     return status;
   });
   if (run.output === 'yaml' || run.output === 'json') {
     ctx.out(formatObjects(objects, run.output));
   } else {
-    for (const obj of objects) ctx.out(`${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`);
+    for (const obj of objects)
+      ctx.out(
+        `${displayName({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name })} ${dryRun ? 'checked (server dry run)' : `in release ${release}`}`,
+      );
   }
   if (dryRun) return;
   if (!wait) ctx.info(`Not waiting. Follow it with: helm status ${release} -n ${o.namespace}`);
@@ -111,9 +124,17 @@ export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: R
 }
 
 /** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */
-async function watchPods(ctx: ActionContext, kube: KubeClient, plan: DeployPlan, finished: () => boolean, onProblem: (p: PodProblem) => void): Promise<PodProblem | undefined> {
+async function watchPods(
+  ctx: ActionContext,
+  kube: KubeClient,
+  plan: DeployPlan,
+  finished: () => boolean,
+  onProblem: (p: PodProblem) => void,
+): Promise<PodProblem | undefined> {
   const matchLabels: Record<string, string> = plan.deployment.spec?.selector?.matchLabels ?? {};
-  const selector = Object.entries(matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+  const selector = Object.entries(matchLabels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
   const image = plan.options.image;
   let last: PodProblem | undefined;
   while (!finished() && selector) {

@@ -57,14 +57,18 @@ export class JobLogs implements JobObserver {
       open: (pod, options, signal) => kube.streamLog(namespace, pod, options, signal),
       sink: new LineSink(deps.out),
       signal: deps.signal ? AbortSignal.any([deps.signal, this.stopper.signal]) : this.stopper.signal,
-      sleep: (ms, signal) => (this.wake.signal.aborted ? Promise.resolve() : deps.sleep(ms, signal ? AbortSignal.any([signal, this.wake.signal]) : this.wake.signal)),
+      sleep: (ms, signal) =>
+        this.wake.signal.aborted ? Promise.resolve() : deps.sleep(ms, signal ? AbortSignal.any([signal, this.wake.signal]) : this.wake.signal),
       warn: deps.warn,
       info: deps.info,
       paint: deps.paint,
       pollMs: deps.pollMs ?? 1000,
       graceMs: deps.graceMs,
       onCapReached: (_stream, following) => {
-        if (!this.warnedCap) deps.warn(`following the logs of ${following} pods at once; the others start as those streams end (all at once: mlk logs ${name} -n ${namespace} -f --max-log-requests N)`);
+        if (!this.warnedCap)
+          deps.warn(
+            `following the logs of ${following} pods at once; the others start as those streams end (all at once: mlk logs ${name} -n ${namespace} -f --max-log-requests N)`,
+          );
         this.warnedCap = true;
       },
     });

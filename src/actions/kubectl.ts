@@ -26,7 +26,10 @@ export async function runKubectl(ctx: ActionContext, args: string[]): Promise<vo
   const result = await runner.run(binary, args, { inherit: true, signal: ctx.signal });
   if (ctx.signal?.aborted) throw interrupted();
   if (result.notFound) {
-    throw new MlkError(`kubectl was not found (looked for "${binary}")`, 'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it');
+    throw new MlkError(
+      `kubectl was not found (looked for "${binary}")`,
+      'install kubectl (https://kubernetes.io/docs/tasks/tools/) or point MLK_KUBECTL at it',
+    );
   }
   if (result.exitCode !== 0) throw new ChildExitError(`kubectl ${args[0]} exited with code ${result.exitCode}`, result.exitCode);
 }

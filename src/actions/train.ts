@@ -31,7 +31,13 @@ export async function gpuPreflight(deps: Pick<TrainDeps, 'kube' | 'warn'>, o: Tr
     deps.warn(`cannot list nodes to check for ${o.resources.gpus} free ${o.gpuResource} (not allowed); submitting without the GPU preflight`);
     return;
   }
-  const result = checkGpuFit(nodes, { gpus: o.resources.gpus, gpuType: o.gpuType, workers: o.workers, gpuResource: o.gpuResource, gpuProductLabel: o.gpuProductLabel });
+  const result = checkGpuFit(nodes, {
+    gpus: o.resources.gpus,
+    gpuType: o.gpuType,
+    workers: o.workers,
+    gpuResource: o.gpuResource,
+    gpuProductLabel: o.gpuProductLabel,
+  });
   if (!result.ok) throw new MlkError(`GPU preflight: ${result.message}`, result.hint);
   if (result.warning) deps.warn(result.warning);
 }
@@ -81,7 +87,9 @@ export async function findSchedule(kube: KubeClient, name: string, namespace: st
   const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
   throw new MlkError(
     `there is no schedule (CronJob) ${name} in namespace ${namespace}${job ? `; ${name} is a Job` : ''}`,
-    job ? `run it again with: mlk train ${name} --replace ... (the same flags)` : 'create one with: mlk train NAME --schedule "CRON" ..., or see them with: mlk train list',
+    job
+      ? `run it again with: mlk train ${name} --replace ... (the same flags)`
+      : 'create one with: mlk train NAME --schedule "CRON" ..., or see them with: mlk train list',
   );
 }
 
@@ -105,7 +113,8 @@ export async function trainStatus(deps: StatusDeps, name: string, namespace: str
   ]);
   if (!job && !cronJob) throw noSuchTraining(name, namespace);
   const parts = [];
-  if (cronJob) parts.push(scheduleReport(cronJob, runsOf(await kube.list('batch/v1', 'Job', namespace, { labelSelector: scheduleRunsSelector(name) }), name), deps));
+  if (cronJob)
+    parts.push(scheduleReport(cronJob, runsOf(await kube.list('batch/v1', 'Job', namespace, { labelSelector: scheduleRunsSelector(name) }), name), deps));
   if (job) {
     const pods = await jobPods(kube, namespace, name, job.metadata.uid);
     const state = jobState(job);
@@ -121,7 +130,10 @@ export async function findTrainingObjects(kube: KubeClient, name: string, namesp
   const targets = deletionTargets(refs, await Promise.all(refs.map((ref) => kube.get(ref))), name);
   if (targets.kind === 'ours') return targets.refs;
   if (targets.kind === 'foreign') {
-    throw new MlkError(`${displayName(targets.ref)} in namespace ${namespace} was not made by mlk train, so mlk leaves it alone`, 'delete it with kubectl if you mean to');
+    throw new MlkError(
+      `${displayName(targets.ref)} in namespace ${namespace} was not made by mlk train, so mlk leaves it alone`,
+      'delete it with kubectl if you mean to',
+    );
   }
   throw noSuchTraining(name, namespace);
 }

@@ -71,7 +71,10 @@ export async function explainJobFailure(kube: KubeClient, job: KubeObject, state
       return new MlkError(`job ${name} failed: backoff limit reached after ${attempts} (backoffLimit ${state.maxAttempts - 1})${lastPod}${logs}`, hint);
     case 'DeadlineExceeded': {
       const deadline = job.spec?.activeDeadlineSeconds;
-      return new MlkError(`job ${name} failed: it ran past its deadline${deadline !== undefined ? ` of ${formatDuration(deadline * 1000)}` : ''} (--active-deadline) and Kubernetes stopped it${lastPod}${logs}`, hint);
+      return new MlkError(
+        `job ${name} failed: it ran past its deadline${deadline !== undefined ? ` of ${formatDuration(deadline * 1000)}` : ''} (--active-deadline) and Kubernetes stopped it${lastPod}${logs}`,
+        hint,
+      );
     }
     default:
       return new MlkError(`job ${name} failed${state.reason ? ` (${state.reason})` : ''}${state.message ? `: ${state.message}` : ''}${lastPod}${logs}`, hint);
@@ -130,10 +133,14 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
       timeoutMs: timeoutMs ?? Number.POSITIVE_INFINITY,
       intervalMs: deps.pollMs,
       onProgress: (text) => deps.progress.update(text),
-      interrupted: () => new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${follow}; stop it with: mlk train delete ${name} -n ${namespace}`),
+      interrupted: () =>
+        new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${follow}; stop it with: mlk train delete ${name} -n ${namespace}`),
       timedOut: () => {
         const pending = last?.pending ? `; ${last.pending.message}` : '';
-        throw new MlkError(`job ${name} did not finish within ${formatDuration(timeoutMs!)}: ${last ? phaseText(last.state) : 'Pending'}${pending}`, `the job keeps running; follow it with: ${follow}`);
+        throw new MlkError(
+          `job ${name} did not finish within ${formatDuration(timeoutMs!)}: ${last ? phaseText(last.state) : 'Pending'}${pending}`,
+          `the job keeps running; follow it with: ${follow}`,
+        );
       },
       poll: async () => {
         const current = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });

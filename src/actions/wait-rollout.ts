@@ -21,7 +21,12 @@ export interface WaitDeps extends WaitClock {
 const LOG_LINES = 5;
 
 /** The end of a container's log as indented lines for an error message; empty when it cannot be read. */
-export async function lastLogLines(kube: KubeClient, namespace: string, pod: string, options: { container?: string; previous?: boolean; lines: number }): Promise<string> {
+export async function lastLogLines(
+  kube: KubeClient,
+  namespace: string,
+  pod: string,
+  options: { container?: string; previous?: boolean; lines: number },
+): Promise<string> {
   try {
     const text = await kube.readLog(namespace, pod, { container: options.container, previous: options.previous, tailLines: options.lines });
     const lines = text.trimEnd().split('\n').filter(Boolean);
@@ -63,7 +68,8 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
       if (!seen.has(key)) seen.set(key, deps.now());
       if (!problem.persistent && deps.now() - seen.get(key)! < graceMs) continue;
       let message = problem.message;
-      if (problem.kind === 'crash' || problem.kind === 'oom') message += await lastLogLines(kube, namespace, problem.pod, { container: problem.container, previous: true, lines: LOG_LINES });
+      if (problem.kind === 'crash' || problem.kind === 'oom')
+        message += await lastLogLines(kube, namespace, problem.pod, { container: problem.container, previous: true, lines: LOG_LINES });
       if (problem.kind === 'volume') message = await describeClaim(kube, namespace, pod, problem);
       throw new MlkError(message);
     }
@@ -74,7 +80,10 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
     onProgress: (text) => progress.update(text),
     interrupted: () => new InterruptedError(`Interrupted: what was applied stays in place; follow it with: ${follow}`),
     timedOut: () => {
-      throw new MlkError(`deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state!.ready}/${state!.desired} pods ready, ${state!.updated} updated`, `follow it with: ${follow}`);
+      throw new MlkError(
+        `deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state!.ready}/${state!.desired} pods ready, ${state!.updated} updated`,
+        `follow it with: ${follow}`,
+      );
     },
     poll: async () => {
       const current = await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name, namespace });
@@ -96,7 +105,8 @@ export async function waitForWorkload(ctx: ActionContext, workload: KubeObject, 
   const started = ctx.now();
   const deps = { kube, progress, sleep: ctx.sleep, now: ctx.now, signal: ctx.signal };
   try {
-    const { ready, desired } = workload.kind === 'Deployment' ? await waitForRollout(deps, workload, timeoutMs) : await waitForStatefulSet(deps, workload, timeoutMs);
+    const { ready, desired } =
+      workload.kind === 'Deployment' ? await waitForRollout(deps, workload, timeoutMs) : await waitForStatefulSet(deps, workload, timeoutMs);
     progress.succeed(`${label} is ready: ${ready}/${desired} pods (${formatDuration(ctx.now() - started)})`);
   } catch (error) {
     if (error instanceof InterruptedError) progress.stop();
@@ -116,7 +126,10 @@ async function waitForStatefulSet(deps: WaitDeps, sts: KubeObject, timeoutMs: nu
     onProgress: (text) => deps.progress.update(text),
     interrupted: () => new InterruptedError(`Interrupted: the change stays in place; follow it with: ${follow}`),
     timedOut: () => {
-      throw new MlkError(`statefulset ${name} did not become ready within ${formatDuration(timeoutMs)}: ${counts.ready}/${counts.desired} pods ready`, `follow it with: ${follow}`);
+      throw new MlkError(
+        `statefulset ${name} did not become ready within ${formatDuration(timeoutMs)}: ${counts.ready}/${counts.desired} pods ready`,
+        `follow it with: ${follow}`,
+      );
     },
     poll: async () => {
       const current = await kube.get({ apiVersion: 'apps/v1', kind: 'StatefulSet', name, namespace });
@@ -124,7 +137,8 @@ async function waitForStatefulSet(deps: WaitDeps, sts: KubeObject, timeoutMs: nu
       counts = { desired: current.spec?.replicas ?? 1, ready: current.status?.readyReplicas ?? 0 };
       const total: number = current.status?.replicas ?? 0;
       const observed = (current.status?.observedGeneration ?? 0) >= (current.metadata.generation ?? 1);
-      if (observed && counts.ready >= counts.desired && total <= counts.desired) return done({ ready: Math.min(counts.ready, counts.desired), desired: counts.desired });
+      if (observed && counts.ready >= counts.desired && total <= counts.desired)
+        return done({ ready: Math.min(counts.ready, counts.desired), desired: counts.desired });
       for (const pod of await kube.list('v1', 'Pod', namespace, { labelSelector: selector })) {
         const problem = diagnosePod(pod);
         if (problem?.persistent) throw new MlkError(problem.message);

@@ -13,8 +13,13 @@ import { revisionsOf, type HistoryOptions, type Revision } from '../core/history
  */
 export async function managedInstances(kube: KubeClient, namespace: string | undefined): Promise<string[]> {
   const kinds = [...WORKLOAD_KINDS, { apiVersion: 'v1', kind: 'Pod' }];
-  const lists = await Promise.all(kinds.map(({ apiVersion, kind }) => kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() }).catch(() => [])));
-  const names = lists.flat().filter(isMlkObject).map((o) => o.metadata.labels?.[INSTANCE]);
+  const lists = await Promise.all(
+    kinds.map(({ apiVersion, kind }) => kube.list(apiVersion, kind, namespace, { labelSelector: mlkOrHelmSelector() }).catch(() => [])),
+  );
+  const names = lists
+    .flat()
+    .filter(isMlkObject)
+    .map((o) => o.metadata.labels?.[INSTANCE]);
   return [...new Set(names.filter((n): n is string => Boolean(n)))].sort();
 }
 
@@ -41,12 +46,9 @@ export async function findWorkload(kube: KubeClient, namespace: string, target: 
   }
   const picked = pickWorkload(candidates);
   if (picked) return picked;
-  const unmanaged = await kube.get(workloadRef('Deployment', target.name, namespace)) ?? await kube.get(workloadRef('StatefulSet', target.name, namespace));
+  const unmanaged = (await kube.get(workloadRef('Deployment', target.name, namespace))) ?? (await kube.get(workloadRef('StatefulSet', target.name, namespace)));
   if (unmanaged) {
-    throw new MlkError(
-      `${shortName(unmanaged)} in namespace ${namespace} was not made by mlk`,
-      `to act on it anyway, name it as ${shortName(unmanaged)}`,
-    );
+    throw new MlkError(`${shortName(unmanaged)} in namespace ${namespace} was not made by mlk`, `to act on it anyway, name it as ${shortName(unmanaged)}`);
   }
   throw await unknownName(kube, namespace, `mlk has no workload named ${target.name}`);
 }
@@ -64,7 +66,10 @@ export async function readyPodOf(kube: KubeClient, namespace: string, target: Ta
 export async function deploymentRevisions(kube: KubeClient, o: HistoryOptions): Promise<{ deployment: KubeObject; revisions: Revision[] }> {
   const deployment = await findWorkload(kube, o.namespace, o.target);
   if (deployment.kind !== 'Deployment') {
-    throw new MlkError(`${shortName(deployment)} is a ${deployment.kind}: history and rollback work on Deployments`, 'a StatefulSet goes back by re-deploying its previous image');
+    throw new MlkError(
+      `${shortName(deployment)} is a ${deployment.kind}: history and rollback work on Deployments`,
+      'a StatefulSet goes back by re-deploying its previous image',
+    );
   }
   const replicaSets = await kube.list('apps/v1', 'ReplicaSet', o.namespace, { labelSelector: podSelector(deployment) });
   return { deployment, revisions: revisionsOf(deployment, replicaSets) };

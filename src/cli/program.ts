@@ -32,9 +32,12 @@ export function buildProgram(deps: Deps): Command {
       writeErr: (text) => deps.io.stderr.write(text),
     });
   addConnectionOptions(program);
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Exit codes: 0 ok, 1 failure, 2 usage error, 130 interrupted.
-Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > defaults.`);
+Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > defaults.`,
+  );
   registerDeploy(program, deps);
   registerExpose(program, deps);
   registerChart(program, deps);

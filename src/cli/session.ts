@@ -56,10 +56,14 @@ async function realConnect(request: ConnectRequest): Promise<KubeClient> {
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -80,7 +84,11 @@ export class Session implements CommandContext {
     readonly flags: GlobalFlags,
   ) {
     const file = readConfigFile(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
-    this.settings = resolveSettings({ namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout }, deps.env, file);
+    this.settings = resolveSettings(
+      { namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout },
+      deps.env,
+      file,
+    );
     if (this.settings.namespace !== undefined) validateName(this.settings.namespace, '--namespace');
     this.color = colorEnabled(flags.color, deps.env, deps.io.stderrIsTTY);
     this.quiet = Boolean(flags.quiet);

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
 import {
-  autoscaleProblems, autoscaleTargetOf, hpaHasMetrics, hpaTargetsText, hpaTrouble, offlineAutoscaleTarget, planAutoscale,
-  DEFAULT_CPU_PERCENT, type AutoscaleOptions,
+  autoscaleProblems,
+  autoscaleTargetOf,
+  hpaHasMetrics,
+  hpaTargetsText,
+  hpaTrouble,
+  offlineAutoscaleTarget,
+  planAutoscale,
+  DEFAULT_CPU_PERCENT,
+  type AutoscaleOptions,
 } from '../core/autoscale.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
@@ -42,7 +49,9 @@ export function registerAutoscale(program: Command, deps: Deps): void {
   addWaitOptions(cmd, 'for the first metric values', '60s');
   addOutputOption(cmd, ['yaml', 'json']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Percentages are of the pods' request, so the workload needs a CPU request for --cpu (and a memory
 request for --memory): without one the autoscaler shows <unknown> forever, and mlk refuses (exit 1)
 unless --yes is given. Values over 100 are valid when the pods' limit is above their request; a
@@ -56,7 +65,8 @@ Examples:
   mlk autoscale tf-model-server --min 1 --max 10 --cpu 70 --hpa-name model-hpa
   mlk autoscale web-app --min 2 --max 20 --cpu 60 --memory 80 --scale-down-stabilization 10m
   mlk autoscale chat --min 1 --max 8 --metric requests_per_second=50
-  mlk autoscale tf-model-server --off`);
+  mlk autoscale tf-model-server --off`,
+  );
   cmd.action(async (name: string | undefined, flags: AutoscaleRunFlags & Record<string, unknown>, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
@@ -64,7 +74,14 @@ Examples:
     const options = autoscaleOptions(session, name, flags, flags.off);
     if (dryRun !== 'client') options.namespace = await session.namespace();
     const timeoutMs = flags.timeout === undefined ? AUTOSCALE_WAIT_MS : parseDuration(flags.timeout, '--timeout');
-    await runAutoscale(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, timeoutMs, force: Boolean(flags.forceConflicts), yes: Boolean(command.optsWithGlobals().yes) });
+    await runAutoscale(session, options, {
+      dryRun,
+      output: flags.output,
+      wait: flags.wait !== false,
+      timeoutMs,
+      force: Boolean(flags.forceConflicts),
+      yes: Boolean(command.optsWithGlobals().yes),
+    });
   });
 }
 
@@ -81,7 +98,9 @@ export interface RunAutoscaleOptions {
 export async function runAutoscale(session: Session, o: AutoscaleOptions, run: RunAutoscaleOptions): Promise<void> {
   if (run.dryRun === 'client') {
     if (o.off) {
-      session.out(`would remove the autoscaler of ${o.target.kind ? `${o.target.kind.toLowerCase()}/` : ''}${o.target.name} (client dry run: the cluster was not read)`);
+      session.out(
+        `would remove the autoscaler of ${o.target.kind ? `${o.target.kind.toLowerCase()}/` : ''}${o.target.name} (client dry run: the cluster was not read)`,
+      );
       return;
     }
     session.out(formatObjects([planAutoscale(o, offlineAutoscaleTarget(o), session.templates)], run.output === 'json' ? 'json' : 'yaml'));
@@ -102,12 +121,17 @@ export async function runAutoscale(session: Session, o: AutoscaleOptions, run: R
   if (other) {
     throw new MlkError(
       `horizontalpodautoscaler/${other.metadata.name} already controls ${shortName(workload)}; two autoscalers on one workload fight each other`,
-      other.metadata.labels?.[MANAGED_BY] === MLK ? `change that one instead: add --hpa-name ${other.metadata.name}` : `remove it first: kubectl delete hpa ${other.metadata.name} -n ${o.namespace}`,
+      other.metadata.labels?.[MANAGED_BY] === MLK
+        ? `change that one instead: add --hpa-name ${other.metadata.name}`
+        : `remove it first: kubectl delete hpa ${other.metadata.name} -n ${o.namespace}`,
     );
   }
   const existing = await kube.get({ apiVersion: HPA_API, kind: HPA_KIND, name, namespace: o.namespace });
   if (existing && existing.metadata.labels?.[MANAGED_BY] !== MLK) {
-    throw new MlkError(`horizontalpodautoscaler/${name} already exists in namespace ${o.namespace} and mlk did not make it`, 'choose another name with --hpa-name');
+    throw new MlkError(
+      `horizontalpodautoscaler/${name} already exists in namespace ${o.namespace} and mlk did not make it`,
+      'choose another name with --hpa-name',
+    );
   }
   const problems = autoscaleProblems(o, workload);
   if (problems.length && !run.yes) {
@@ -127,7 +151,9 @@ async function removeAutoscaler(session: Session, o: AutoscaleOptions, workload:
   const named = o.hpaName ? controlling.filter((h) => h.metadata.name === o.hpaName) : controlling;
   const ours = named.filter((h) => h.metadata.labels?.[MANAGED_BY] === MLK);
   for (const h of named.filter((x) => !ours.includes(x))) {
-    session.warn(`horizontalpodautoscaler/${h.metadata.name} controls ${shortName(workload)} but mlk did not make it; it stays (remove it with: kubectl delete hpa ${h.metadata.name} -n ${o.namespace})`);
+    session.warn(
+      `horizontalpodautoscaler/${h.metadata.name} controls ${shortName(workload)} but mlk did not make it; it stays (remove it with: kubectl delete hpa ${h.metadata.name} -n ${o.namespace})`,
+    );
   }
   if (ours.length === 0) {
     session.info(`No autoscaler made by mlk controls ${shortName(workload)}; nothing to remove.`);
@@ -137,7 +163,10 @@ async function removeAutoscaler(session: Session, o: AutoscaleOptions, workload:
     await kube.delete({ apiVersion: HPA_API, kind: HPA_KIND, name: h.metadata.name, namespace: o.namespace }, { dryRun: dryRun === 'server' });
     session.out(`horizontalpodautoscaler.autoscaling/${h.metadata.name} deleted${dryRun === 'server' ? ' (server dry run)' : ''}`);
   }
-  if (dryRun !== 'server') session.info(`${shortName(workload)} keeps its current ${workload.spec?.replicas ?? 1} replicas; change them with: mlk scale ${o.target.kind ? shortName(workload) : o.target.name} --replicas N`);
+  if (dryRun !== 'server')
+    session.info(
+      `${shortName(workload)} keeps its current ${workload.spec?.replicas ?? 1} replicas; change them with: mlk scale ${o.target.kind ? shortName(workload) : o.target.name} --replicas N`,
+    );
 }
 
 /** A bounded wait for the autoscaler's first metric values; no values is not a failure. */
@@ -153,7 +182,9 @@ async function waitForMetrics(session: Session, hpa: KubeObject, instance: strin
     onProgress: (text) => progress.update(text),
     interrupted: () => {
       progress.stop();
-      return new InterruptedError(`Interrupted: ${label} stays in place and acts once metrics-server reports the pods; check it with: mlk status ${instance} -n ${namespace}`);
+      return new InterruptedError(
+        `Interrupted: ${label} stays in place and acts once metrics-server reports the pods; check it with: mlk status ${instance} -n ${namespace}`,
+      );
     },
     timedOut: (waited) => {
       progress.stop();
@@ -166,7 +197,10 @@ async function waitForMetrics(session: Session, hpa: KubeObject, instance: strin
     },
     poll: async () => {
       current = (await kube.get({ apiVersion: HPA_API, kind: HPA_KIND, name, namespace })) ?? current;
-      if (hpaHasMetrics(current)) return done(`${hpaTargetsText(current)}; ${current.status?.currentReplicas ?? '?'} replicas now (min ${current.spec?.minReplicas ?? 1}, max ${current.spec?.maxReplicas})`);
+      if (hpaHasMetrics(current))
+        return done(
+          `${hpaTargetsText(current)}; ${current.status?.currentReplicas ?? '?'} replicas now (min ${current.spec?.minReplicas ?? 1}, max ${current.spec?.maxReplicas})`,
+        );
       return waiting(`Waiting for the first metrics of ${label}: ${hpaTargetsText(current)}`);
     },
   });

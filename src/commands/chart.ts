@@ -25,19 +25,22 @@ interface ChartFlags {
 export function registerChart(program: Command, deps: Deps): void {
   const chart = program
     .command('chart')
-    .description('write a Helm chart of a workload: values.yaml holds your flags, templates/ come from mlk\'s templates')
+    .description("write a Helm chart of a workload: values.yaml holds your flags, templates/ come from mlk's templates")
     .argument('[name]', 'a workload mlk deployed: read it back from the cluster (or use chart app|model with flags)')
     .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
     .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)');
   addConnectionOptions(chart);
-  chart.addHelpText('after', `
+  chart.addHelpText(
+    'after',
+    `
 mlk chart NAME --out DIR reads the objects mlk made for NAME (app.kubernetes.io/instance=NAME) in the
 namespace, matches each with the mlk template it came from, and writes their values to values.yaml.
 Objects changed by hand so that no template reproduces them are left out, with a warning.
 
 Examples:
   mlk chart model tf-model-server --server tf-serving --model my_model --out ./tf-chart
-  mlk chart tf-model-server -n ml-team --out ./tf-chart      # the same, from what is running`);
+  mlk chart tf-model-server -n ml-team --out ./tf-chart      # the same, from what is running`,
+  );
   chart.action(async (name: string | undefined, flags: { out?: string; chartVersion?: string }, c: Command) => {
     const session = new Session(deps, c.optsWithGlobals());
     if (!name) {
@@ -58,7 +61,9 @@ Examples:
     addConnectionOptions(cmd);
     cmd.option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)');
     cmd.option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)');
-    cmd.addHelpText('after', `
+    cmd.addHelpText(
+      'after',
+      `
 Every flag of \`mlk deploy ${kind}\` that shapes the objects is accepted; nothing is sent to a cluster.
 The namespace comes from the release (helm install -n NS), not from the chart.
 A claim created with --pvc-size gets helm.sh/resource-policy: keep: uninstalling keeps the data.
@@ -71,7 +76,8 @@ ${
 }
   helm lint ./${kind === 'model' ? 'tf' : 'web'}-chart && helm install ${kind === 'model' ? 'tf-model-server ./tf' : 'web-app ./web'}-chart -n ml-team
 
-Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
+Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`,
+    );
     cmd.action(async (name: string | undefined, args: string[], flags: ChartFlags & Record<string, unknown>, c: Command) => {
       const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
       const session = new Session(deps, all);
@@ -91,11 +97,14 @@ Exit codes: 0 written, 1 failure, 2 usage error (bad flag, --out not empty).`);
   autoscale
     .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
     .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The autoscaler targets the Deployment NAME (deployment/NAME or statefulset/NAME to choose); nothing is sent to a cluster.
 
 Example:
-  mlk chart autoscale web-app --min 2 --max 10 --cpu 70 --out ./web-hpa-chart`)
+  mlk chart autoscale web-app --min 2 --max 10 --cpu 70 --out ./web-hpa-chart`,
+    )
     .action(async (name: string | undefined, flags: ChartFlags & Record<string, unknown>, c: Command) => {
       const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
       const session = new Session(deps, all);
@@ -113,11 +122,14 @@ Example:
   train
     .option('--out <dir>', 'folder to write the chart to (new, empty, or a chart mlk wrote before)')
     .option('--chart-version <semver>', 'version in Chart.yaml (default 0.1.0)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Every flag of \`mlk train NAME\` that shapes the job is accepted; nothing is sent to a cluster.
 
 Example:
-  mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py`)
+  mlk chart train nightly --image my-training-image:latest --gpus 1 --schedule "0 2 * * *" --out ./nightly-chart -- python train.py`,
+    )
     .action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, c: Command) => {
       const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
       const session = new Session(deps, all);
@@ -138,12 +150,23 @@ async function writeObjectsChart(session: Session, command: string, objects: Kub
   const name = first.labels?.[INSTANCE] ?? first.name;
   const image = parts.map((p) => p.values.image).find((i): i is string => typeof i === 'string');
   const files = buildChart(
-    { name, description: `What mlk ${command} ${name} makes, as a chart written by mlk.`, version: chartVersion, appVersion: imageTag(image), generator: 'mlk', parts },
+    {
+      name,
+      description: `What mlk ${command} ${name} makes, as a chart written by mlk.`,
+      version: chartVersion,
+      appVersion: imageTag(image),
+      generator: 'mlk',
+      parts,
+    },
     session.templates,
   );
   await writeChartDir(out, files);
   session.out(out);
-  session.info(`Wrote a chart of ${name} to ${out}: ${Object.keys(files).filter((f) => f.startsWith('templates/')).join(', ')}; your flags are in values.yaml.`);
+  session.info(
+    `Wrote a chart of ${name} to ${out}: ${Object.keys(files)
+      .filter((f) => f.startsWith('templates/'))
+      .join(', ')}; your flags are in values.yaml.`,
+  );
   session.info(`Check it with: helm lint ${out} && helm template ${name} ${out}`);
 }
 
@@ -168,7 +191,10 @@ async function liveChart(session: Session, name: string, out: string, version: s
     }
   }
   if (objects.length === 0) {
-    throw new MlkError(`mlk has nothing named ${name} in namespace ${namespace}`, 'check the name and -n NAMESPACE (mlk status lists what mlk manages), or write a chart from flags: mlk chart app|model NAME ...');
+    throw new MlkError(
+      `mlk has nothing named ${name} in namespace ${namespace}`,
+      'check the name and -n NAMESPACE (mlk status lists what mlk manages), or write a chart from flags: mlk chart app|model NAME ...',
+    );
   }
   const { parts, unmatched } = liveChartParts(objects as unknown as Record<string, unknown>[], session.templates);
   for (const u of unmatched) {
@@ -178,12 +204,23 @@ async function liveChart(session: Session, name: string, out: string, version: s
   if (parts.length === 0) throw new MlkError(`none of the objects of ${name} match an mlk template; no chart was written`);
   const image = parts.map((p) => p.values.image).find((i): i is string => typeof i === 'string');
   const files = buildChart(
-    { name, description: `The mlk workload ${name}, read back from namespace ${namespace} by mlk.`, version, appVersion: imageTag(image), generator: 'mlk', parts },
+    {
+      name,
+      description: `The mlk workload ${name}, read back from namespace ${namespace} by mlk.`,
+      version,
+      appVersion: imageTag(image),
+      generator: 'mlk',
+      parts,
+    },
     session.templates,
   );
   await writeChartDir(out, files);
   session.out(out);
-  session.info(`Wrote a chart of ${name} (from namespace ${namespace}) to ${out}: ${Object.keys(files).filter((f) => f.startsWith('templates/')).join(', ')}.`);
+  session.info(
+    `Wrote a chart of ${name} (from namespace ${namespace}) to ${out}: ${Object.keys(files)
+      .filter((f) => f.startsWith('templates/'))
+      .join(', ')}.`,
+  );
   session.info(`Check it with: helm lint ${out} && helm template ${name} ${out} -n ${namespace}`);
 }
 
@@ -192,7 +229,11 @@ async function writeChart(session: Session, plan: DeployPlan, out: string, versi
   await writeChartDir(out, files);
   const name = plan.options.name;
   session.out(out);
-  session.info(`Wrote a chart of ${name} to ${out}: ${Object.keys(files).filter((f) => f.startsWith('templates/')).join(', ')}; your flags are in values.yaml.`);
+  session.info(
+    `Wrote a chart of ${name} to ${out}: ${Object.keys(files)
+      .filter((f) => f.startsWith('templates/'))
+      .join(', ')}; your flags are in values.yaml.`,
+  );
   session.info(`Check it with: helm lint ${out} && helm template ${name} ${out} -n ${plan.options.namespace}`);
   session.info(`Install it with: helm install ${name} ${out} -n ${plan.options.namespace}   (or: mlk helm install ${name} ${out})`);
 }

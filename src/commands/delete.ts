@@ -27,7 +27,9 @@ export function registerDelete(program: Command, deps: Deps): void {
     .option('--dry-run', 'list what would be deleted, delete nothing');
   addWaitOptions(cmd, 'until everything is gone');
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 mlk finds the objects by their labels (app.kubernetes.io/instance=NAME, app.kubernetes.io/managed-by=mlk):
 autoscalers, CronJobs, Jobs, Deployments, StatefulSets, Services, ConfigMaps, Secrets and, with
 --delete-data, PersistentVolumeClaims. Workloads are deleted in the foreground, so their pods go too,
@@ -37,7 +39,8 @@ On a terminal it lists what will go and asks; without one it needs --yes (exit 2
 Examples:
   mlk delete tf-model-server
   mlk delete tf-model-server --yes --delete-data
-  mlk delete web-app --dry-run`);
+  mlk delete web-app --dry-run`,
+  );
   cmd.action(async (name: string | undefined, flags: DeleteFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateDeleteOptions({ name, namespace: session.offlineNamespace(), deleteData: flags.deleteData });
@@ -49,15 +52,13 @@ Examples:
 export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
   const found: KubeObject[] = [];
-  for (const { apiVersion, kind } of DELETE_ORDER) found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
+  for (const { apiVersion, kind } of DELETE_ORDER)
+    found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
   return found;
 }
 
 function describePlan(plan: DeletePlan): string[] {
-  return [
-    ...plan.remove.map((s) => `  ${nameOf(s.object)}`),
-    ...plan.keep.map((k) => `  ${nameOf(k)} (kept: data; add --delete-data to delete it)`),
-  ];
+  return [...plan.remove.map((s) => `  ${nameOf(s.object)}`), ...plan.keep.map((k) => `  ${nameOf(k)} (kept: data; add --delete-data to delete it)`)];
 }
 
 export async function runDelete(session: Session, o: DeleteOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
@@ -86,7 +87,14 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
   }
   // A workload deployed with --helm is a Helm release: uninstall it (helm keeps the claim, which has
   // helm.sh/resource-policy: keep); only its claim is then deleted by hand, with --delete-data.
-  const releases = [...new Set(plan.remove.filter((s) => s.object.kind !== 'PersistentVolumeClaim').map((s) => mlkHelmRelease(s.object)).filter((r): r is string => r !== undefined))];
+  const releases = [
+    ...new Set(
+      plan.remove
+        .filter((s) => s.object.kind !== 'PersistentVolumeClaim')
+        .map((s) => mlkHelmRelease(s.object))
+        .filter((r): r is string => r !== undefined),
+    ),
+  ];
   for (const release of releases) {
     session.info(`$ helm uninstall ${release} --namespace ${o.namespace}`);
     await uninstallRelease(helmContext(session), release, o.namespace, { wait: false });
@@ -100,7 +108,12 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
   }
   for (const k of plan.keep) session.info(`Kept ${nameOf(k)}: it holds data. Delete it with: mlk delete ${o.name} --delete-data`);
   if (!run.wait) return;
-  await waitUntilGone(session, o, plan.remove.map((s) => s.object), run.timeoutMs);
+  await waitUntilGone(
+    session,
+    o,
+    plan.remove.map((s) => s.object),
+    run.timeoutMs,
+  );
 }
 
 async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeObject[], timeoutMs: number): Promise<void> {
@@ -117,7 +130,10 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
     },
     timedOut: () => {
       progress.fail(`Not everything is gone yet`);
-      throw new MlkError(`still there after ${formatDuration(timeoutMs)}: ${left.join(', ')}`, `the deletion goes on in the cluster; check with: mlk status ${o.name} -n ${o.namespace}`);
+      throw new MlkError(
+        `still there after ${formatDuration(timeoutMs)}: ${left.join(', ')}`,
+        `the deletion goes on in the cluster; check with: mlk status ${o.name} -n ${o.namespace}`,
+      );
     },
     poll: async () => {
       left = [];

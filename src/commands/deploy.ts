@@ -16,11 +16,14 @@ export function registerDeploy(program: Command, deps: Deps): void {
   addDeployFlags(app, 'app');
   addDeployRunFlags(app);
   addConnectionOptions(app);
-  app.addHelpText('after', `
+  app.addHelpText(
+    'after',
+    `
 Examples:
   mlk deploy app web-app --image nginx:latest --replicas 3 --port 80
   mlk deploy app web-app --image nginx:latest --port 80 --expose LoadBalancer --service-name web-service
-  mlk deploy app resource-demo --image nginx --cpu 250m --memory 64Mi --cpu-limit 500m --memory-limit 128Mi`);
+  mlk deploy app resource-demo --image nginx --cpu 250m --memory 64Mi --cpu-limit 500m --memory-limit 128Mi`,
+  );
   app.action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     const { plan, run } = await prepareDeploy(session, 'app', name, args, flags);
@@ -35,7 +38,9 @@ Examples:
   addDeployFlags(model, 'model');
   addDeployRunFlags(model);
   addConnectionOptions(model);
-  model.addHelpText('after', `
+  model.addHelpText(
+    'after',
+    `
 Presets:
 ${SERVER_IDS.map((id) => `  ${id.padEnd(11)} ${PRESETS[id].summary}`).join('\n')}
 
@@ -44,11 +49,11 @@ ${SERVER_IDS.map((id) => `  ${id.padEnd(11)} ${PRESETS[id].summary}`).join('\n')
 Examples:
   mlk deploy model tf-model-server --server tf-serving --model my_model --model-pvc model-pvc --pvc-size 10Gi --replicas 2 --service-name tf-model-service
   mlk deploy model llama --server vllm --model meta-llama/Llama-3.1-8B-Instruct --gpus 2 --env-from-secret hf-token
-  mlk deploy model tf-model-server --server tf-serving --model my_model --dry-run -o yaml`);
+  mlk deploy model tf-model-server --server tf-serving --model my_model --dry-run -o yaml`,
+  );
   model.action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     const { plan, run } = await prepareDeploy(session, 'model', name, args, flags);
     await runDeploy(session, plan, run);
   });
 }
-

@@ -15,14 +15,17 @@ export function registerExec(program: Command, deps: Deps): void {
     .argument('[command...]', 'the command and its arguments, after -- (default: sh)')
     .option('-c, --container <name>', "the container (default: the pod's default container)");
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 mlk picks the oldest ready pod and runs kubectl exec -i (and -t on a terminal) with your terminal
 attached; mlk exits with kubectl's exit code. kubectl comes from MLK_KUBECTL or PATH.
 
 Examples:
   mlk exec tf-model-server
   mlk exec tf-model-server -- ls /models
-  mlk exec llama -c vllm -- nvidia-smi`);
+  mlk exec llama -c vllm -- nvidia-smi`,
+  );
   cmd.action(async (name: string | undefined, command: string[], flags: { container?: string }, c: Command) => {
     const session = new Session(deps, c.optsWithGlobals());
     const target = parseWorkloadTarget(name, 'run a command in');
@@ -30,12 +33,23 @@ Examples:
     const namespace = await session.namespace();
     const { pod } = await readyPodOf(await session.kube(), namespace, target);
     if (container && !(pod.spec?.containers ?? []).some((x: { name: string }) => x.name === container)) {
-      throw new MlkError(`pod ${pod.metadata.name} has no container ${container}`, `its containers: ${(pod.spec?.containers ?? []).map((x: { name: string }) => x.name).join(', ')}`);
+      throw new MlkError(
+        `pod ${pod.metadata.name} has no container ${container}`,
+        `its containers: ${(pod.spec?.containers ?? []).map((x: { name: string }) => x.name).join(', ')}`,
+      );
     }
     const argv = command.length ? command : ['sh'];
     await runKubectl(session, [
-      'exec', '-i', ...(session.io.interactive ? ['-t'] : []), pod.metadata.name, '-n', namespace,
-      ...(container ? ['-c', container] : []), ...connectionArgs(session), '--', ...argv,
+      'exec',
+      '-i',
+      ...(session.io.interactive ? ['-t'] : []),
+      pod.metadata.name,
+      '-n',
+      namespace,
+      ...(container ? ['-c', container] : []),
+      ...connectionArgs(session),
+      '--',
+      ...argv,
     ]);
   });
 }

@@ -37,19 +37,29 @@ export function registerExpose(program: Command, deps: Deps): void {
   addApplyOptions(cmd);
   addOutputOption(cmd, ['yaml', 'json']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 ClusterIP prints the in-cluster DNS name, NodePort the node port, and LoadBalancer waits
 (up to --timeout) for an external address.
 
 Examples:
   mlk expose web-app --type LoadBalancer --port 80 --service-name web-service
   mlk expose tf-model-server --type NodePort --port 8501
-  mlk expose deployment/legacy-api --type ClusterIP --port 8080 --target-port http`);
+  mlk expose deployment/legacy-api --type ClusterIP --port 8080 --target-port http`,
+  );
   cmd.action(async (name: string | undefined, flags: ExposeFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);
     const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
-    const options = validateExposeOptions({ target: name, namespace: known ?? 'default', type: flags.type, port: flags.port, targetPort: flags.targetPort, serviceName: flags.serviceName });
+    const options = validateExposeOptions({
+      target: name,
+      namespace: known ?? 'default',
+      type: flags.type,
+      port: flags.port,
+      targetPort: flags.targetPort,
+      serviceName: flags.serviceName,
+    });
     const timeoutMs = session.timeoutMs();
     if (known === undefined) options.namespace = await session.namespace();
     await runExpose(session, options, { dryRun, output: flags.output, wait: flags.wait !== false, force: Boolean(flags.forceConflicts), timeoutMs });
@@ -69,7 +79,10 @@ export async function runExpose(
   const service = planExpose(o, targetFromWorkload(o, await findWorkload(kube, o.namespace, { kind: o.kind, name: o.name })), session.templates);
   const existing = await kube.get({ apiVersion: 'v1', kind: 'Service', name: o.serviceName, namespace: o.namespace });
   if (existing && existing.metadata.labels?.[MANAGED_BY] !== MLK) {
-    throw new MlkError(`service ${o.serviceName} already exists in namespace ${o.namespace} and mlk did not make it`, 'choose another name with --service-name');
+    throw new MlkError(
+      `service ${o.serviceName} already exists in namespace ${o.namespace} and mlk did not make it`,
+      'choose another name with --service-name',
+    );
   }
   const results = await applyObjects(session, [service], { dryRun: run.dryRun, force: run.force });
   reportApplied(session, results, run.dryRun, run.output);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatDuration } from '../core/duration.js';
-import { connectionArgs, helmDuration, runHelm, validateReleaseName } from '../tools/helm.js';
+import { connectionArgs, helmDuration, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
 import { helmContext, shown } from '../actions/helm-deploy.js';
 import { addConnectionOptions, collect } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
@@ -36,7 +36,9 @@ export function registerHelm(program: Command, deps: Deps): void {
     .option('--no-wait', 'return once the objects are sent, without waiting for them to be ready')
     .option('--dry-run', 'render and check with the server, install nothing');
   addConnectionOptions(install);
-  install.addHelpText('after', `
+  install.addHelpText(
+    'after',
+    `
 Examples (the primer's helm repo add + helm install, in one step):
   mlk helm install my-release mysql --repo https://charts.bitnami.com/bitnami --chart-version 9.1.0
   mlk helm install my-release ./chart -n ml-team --set deployment.replicas=3
@@ -44,7 +46,8 @@ Examples (the primer's helm repo add + helm install, in one step):
 
 The helm command is printed on stderr before it runs; helm's output goes to stdout.
 Needs helm 3 or 4 on PATH (or MLK_HELM=/path/to/helm).
-Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`);
+Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`,
+  );
   install.action(async (release: string, chart: string, flags: HelmInstallFlags, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     await helmInstall(session, release, chart, flags);
@@ -71,14 +74,16 @@ async function helmInstall(session: Session, release: string, chart: string, fla
   session.info(`$ ${shown(args)}`);
   const progress = await session.progress(`Installing ${chart} as release ${release} in namespace ${namespace}${wait ? ', waiting for it to be ready' : ''}`);
   const started = session.now();
-  let result;
+  let result: HelmResult;
   try {
     result = await runHelm(ctx, args, `helm install ${release}`);
   } catch (error) {
     progress.fail(`release ${release} was not installed`);
     throw error;
   }
-  progress.succeed(`release ${release} ${flags.dryRun ? 'checked (dry run)' : 'installed'} in namespace ${namespace} (${formatDuration(session.now() - started)})`);
+  progress.succeed(
+    `release ${release} ${flags.dryRun ? 'checked (dry run)' : 'installed'} in namespace ${namespace} (${formatDuration(session.now() - started)})`,
+  );
   if (result.stdout.trim()) session.out(result.stdout);
   if (!flags.dryRun) session.info(`Next: helm status ${release} -n ${namespace}; helm uninstall ${release} -n ${namespace} to remove it.`);
 }

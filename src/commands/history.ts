@@ -14,12 +14,15 @@ export function registerHistory(program: Command, deps: Deps): void {
     .argument('[name]', 'an mlk NAME, or deployment/NAME');
   addOutputOption(cmd, ['table', 'json', 'yaml']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 The current revision is marked with *. Kubernetes keeps the last 10 revisions (revisionHistoryLimit).
 
 Examples:
   mlk history tf-model-server
-  mlk history deployment/legacy-api -o json`);
+  mlk history deployment/legacy-api -o json`,
+  );
   cmd.action(async (name: string | undefined, flags: { output?: string }, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateHistoryOptions({ target: name, namespace: session.offlineNamespace() });
@@ -35,7 +38,15 @@ export async function runHistory(session: Session, o: HistoryOptions, output: st
     const data = {
       name: deployment.metadata.name,
       namespace: o.namespace,
-      revisions: revisions.map((r) => ({ revision: r.revision, current: r.current, images: r.images, created: r.created, change: r.change, replicaSet: r.replicaSet, replicas: r.replicas })),
+      revisions: revisions.map((r) => ({
+        revision: r.revision,
+        current: r.current,
+        images: r.images,
+        created: r.created,
+        change: r.change,
+        replicaSet: r.replicaSet,
+        replicas: r.replicas,
+      })),
     };
     session.out(formatData(data, output));
     return;
@@ -45,8 +56,10 @@ export async function runHistory(session: Session, o: HistoryOptions, output: st
     return;
   }
   const now = session.now();
-  session.out(formatTable(
-    ['REVISION', 'IMAGE', 'CREATED', 'CHANGE'],
-    revisions.map((r) => [`${r.revision}${r.current ? ' *' : ''}`, r.images.join(','), r.created ? `${age(r.created, now)} ago` : '', r.change]),
-  ));
+  session.out(
+    formatTable(
+      ['REVISION', 'IMAGE', 'CREATED', 'CHANGE'],
+      revisions.map((r) => [`${r.revision}${r.current ? ' *' : ''}`, r.images.join(','), r.created ? `${age(r.created, now)} ago` : '', r.change]),
+    ),
+  );
 }

@@ -1,7 +1,16 @@
 import type { Command } from 'commander';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { COMPONENT, INSTANCE } from '../core/labels.js';
-import { DEFAULT_MAX_LOG_REQUESTS, LOG_OUTPUTS, labelSelectorString, mlkPodSelector, podColour, validateLogsOptions, type LogsOptions, type LogsTarget } from '../core/logs.js';
+import {
+  DEFAULT_MAX_LOG_REQUESTS,
+  LOG_OUTPUTS,
+  labelSelectorString,
+  mlkPodSelector,
+  podColour,
+  validateLogsOptions,
+  type LogsOptions,
+  type LogsTarget,
+} from '../core/logs.js';
 import { managedInstances, unknownName } from '../actions/workloads.js';
 import { commandLine } from '../flags/command-line.js';
 import type { KubeClient } from '../kube/client.js';
@@ -44,7 +53,9 @@ export function registerLogs(program: Command, deps: Deps): void {
     .option('--max-log-requests <n>', `at most this many log streams at once (default: ${DEFAULT_MAX_LOG_REQUESTS}); with -f more is an error`);
   addOutputOption(cmd, [...LOG_OUTPUTS]);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Each line starts with [pod], or [pod/container] when a pod shows more than one container; the
 prefix has a stable colour per pod on a terminal. -o json prints one object per line:
 {"pod","container","time","message"}. A stream that breaks is resumed where it stopped.
@@ -57,7 +68,8 @@ Examples:
   mlk logs bert-finetune -f --since 10m          # ends when the training job ends, with its outcome
   mlk logs web-app --tail 20 --grep 'ERROR|WARN'
   mlk logs job/nightly-eval --all-containers -o json
-  mlk logs -l app=legacy-api -f --max-log-requests 100`);
+  mlk logs -l app=legacy-api -f --max-log-requests 100`,
+  );
   cmd.action(async (name: string | undefined, flags: LogsFlags, command: Command) => {
     const globals = command.optsWithGlobals();
     const session = new Session(deps, globals);
@@ -81,8 +93,12 @@ Examples:
 /** At a terminal, NAME can be picked from the workloads mlk manages in the namespace. */
 async function pickWorkload(session: Session, prompter: Prompter, namespace: string): Promise<string> {
   const names = await managedInstances(await session.kube(), namespace);
-  if (!names.length) throw new MlkError(`mlk manages nothing in namespace ${namespace}`, 'give deployment/NAME, job/NAME or -l SELECTOR, or another namespace with -n');
-  return prompter.select('Workload', names.map((n) => ({ name: n, value: n })));
+  if (!names.length)
+    throw new MlkError(`mlk manages nothing in namespace ${namespace}`, 'give deployment/NAME, job/NAME or -l SELECTOR, or another namespace with -n');
+  return prompter.select(
+    'Workload',
+    names.map((n) => ({ name: n, value: n })),
+  );
 }
 
 export interface ResolvedTarget {
@@ -109,7 +125,11 @@ export async function resolveTarget(kube: KubeClient, target: LogsTarget, namesp
     case 'Job': {
       const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: target.name, namespace });
       if (!job) throw await unknownName(kube, namespace, `no job named ${target.name}`);
-      return { selector: labelSelectorString(job.spec?.selector) ?? `batch.kubernetes.io/job-name=${target.name}`, job: target.name, label: `job/${target.name}` };
+      return {
+        selector: labelSelectorString(job.spec?.selector) ?? `batch.kubernetes.io/job-name=${target.name}`,
+        job: target.name,
+        label: `job/${target.name}`,
+      };
     }
     case 'mlk': {
       const selector = mlkPodSelector(target.name);
@@ -158,7 +178,11 @@ export async function runLogs(session: Session, o: LogsOptions, run: { color: bo
   if (result.stop === 'interrupted') throw new InterruptedError('');
   if (result.stop === 'closed') return result;
   if (result.job) {
-    if (result.job.outcome === 'failed') throw new MlkError(`job ${target.job} failed${result.job.reason ? `: ${result.job.reason}` : ''}`, `its pods: kubectl get pods -n ${ns} -l ${target.selector}`);
+    if (result.job.outcome === 'failed')
+      throw new MlkError(
+        `job ${target.job} failed${result.job.reason ? `: ${result.job.reason}` : ''}`,
+        `its pods: kubectl get pods -n ${ns} -l ${target.selector}`,
+      );
     session.info(`job ${target.job} succeeded`);
     return result;
   }
@@ -170,4 +194,3 @@ export async function runLogs(session: Session, o: LogsOptions, run: { color: bo
   }
   return result;
 }
-

@@ -14,26 +14,35 @@ export function registerPortForward(program: Command, deps: Deps): void {
     .argument('[ports...]', '[LOCAL:]REMOTE, e.g. 8501, 8080:8501, :8501 (a free local port), or 8080:http (a named container port)')
     .option('--address <addresses>', 'local addresses to listen on, comma-separated (default: localhost)');
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Runs until Ctrl-C; mlk exits with kubectl's exit code. kubectl comes from MLK_KUBECTL or PATH.
 
 Examples:
   mlk port-forward tf-model-server 8501
   mlk port-forward chat 8080:8000
-  mlk port-forward web-app :80 --address 0.0.0.0`);
+  mlk port-forward web-app :80 --address 0.0.0.0`,
+  );
   cmd.action(async (name: string | undefined, ports: string[], flags: { address?: string }, c: Command) => {
     const session = new Session(deps, c.optsWithGlobals());
     const target = parseWorkloadTarget(name, 'forward ports to');
     if (ports.length === 0) throw new UsageError('a port is required: [LOCAL:]REMOTE, e.g. 8501 or 8080:8501');
     const specs = ports.map(parsePortForward);
-    if (flags.address !== undefined && !/^[A-Za-z0-9.:,-]+$/.test(flags.address)) throw new UsageError(`--address "${flags.address}" must be addresses separated by commas, e.g. localhost,0.0.0.0`);
+    if (flags.address !== undefined && !/^[A-Za-z0-9.:,-]+$/.test(flags.address))
+      throw new UsageError(`--address "${flags.address}" must be addresses separated by commas, e.g. localhost,0.0.0.0`);
     const namespace = await session.namespace();
     const { pod } = await readyPodOf(await session.kube(), namespace, target);
     const resolved = specs.map((s) => resolvePort(s, pod));
     const interrupted = () => new InterruptedError(`Interrupted: port forwarding to pod/${pod.metadata.name} stopped; nothing in the cluster was changed.`);
     await runKubectl(session, [
-      'port-forward', `pod/${pod.metadata.name}`, ...resolved.map((p) => (p.local === p.remote ? String(p.remote) : `${p.local === 0 ? '' : p.local}:${p.remote}`)),
-      '-n', namespace, ...(flags.address ? ['--address', flags.address] : []), ...connectionArgs(session),
+      'port-forward',
+      `pod/${pod.metadata.name}`,
+      ...resolved.map((p) => (p.local === p.remote ? String(p.remote) : `${p.local === 0 ? '' : p.local}:${p.remote}`)),
+      '-n',
+      namespace,
+      ...(flags.address ? ['--address', flags.address] : []),
+      ...connectionArgs(session),
     ]).catch((error: unknown) => {
       throw session.signal?.aborted ? interrupted() : error;
     });

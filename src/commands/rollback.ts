@@ -22,14 +22,17 @@ export function registerRollback(program: Command, deps: Deps): void {
     .option('--dry-run', 'say which revision would be restored, change nothing');
   addWaitOptions(cmd, 'for the rollout');
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Rolling back restores that revision's pod template (image, arguments, environment, resources);
 Kubernetes records it as a new revision. The replica count is not changed.
 
 Examples:
   mlk rollback tf-model-server
   mlk rollback tf-model-server --to-revision 2
-  mlk history tf-model-server`);
+  mlk history tf-model-server`,
+  );
   cmd.action(async (name: string | undefined, flags: RollbackFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const options = validateRollbackOptions({ target: name, namespace: session.offlineNamespace(), toRevision: flags.toRevision });
@@ -58,8 +61,14 @@ export async function runRollback(session: Session, o: RollbackOptions, run: { d
   const config = rollbackApplyConfig(deployment, target.template);
   const updated = config
     ? (await kube.apply(config as KubeObject, { force: true })).object
-    : await kube.patch({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, namespace: o.namespace }, { spec: { template: mergePatchBetween(deployment.spec.template, target.template) } }, { type: 'merge' });
-  session.out(`${displayName({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name })} rolled back${from} to revision ${target.revision} (${images})`);
+    : await kube.patch(
+        { apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name, namespace: o.namespace },
+        { spec: { template: mergePatchBetween(deployment.spec.template, target.template) } },
+        { type: 'merge' },
+      );
+  session.out(
+    `${displayName({ apiVersion: 'apps/v1', kind: 'Deployment', name: deployment.metadata.name })} rolled back${from} to revision ${target.revision} (${images})`,
+  );
   if (!run.wait) {
     session.info(`Not waiting. Follow it with: kubectl rollout status ${label} -n ${o.namespace}`);
     return;

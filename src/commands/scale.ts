@@ -26,7 +26,9 @@ export function registerScale(program: Command, deps: Deps): void {
     .option('--dry-run [mode]', 'client: print the Scale object, send nothing; server: let the API check it, change nothing');
   addWaitOptions(cmd, 'for the pods to become ready');
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 If a HorizontalPodAutoscaler controls the workload, mlk scale changes nothing and exits 1:
 the autoscaler would undo the new count. Change its bounds with mlk autoscale NAME --min N --max M,
 or remove it with mlk autoscale NAME --off.
@@ -34,7 +36,8 @@ or remove it with mlk autoscale NAME --off.
 Examples:
   mlk scale tf-model-server --replicas 5
   mlk scale web-app --replicas 0
-  mlk scale deployment/legacy-api --replicas 3 --timeout 2m`);
+  mlk scale deployment/legacy-api --replicas 3 --timeout 2m`,
+  );
   cmd.action(async (name: string | undefined, flags: ScaleFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     const dryRun = parseDryRun(flags.dryRun);

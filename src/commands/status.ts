@@ -24,10 +24,15 @@ export function registerStatus(program: Command, deps: Deps): void {
     .description('show what mlk manages: workloads, readiness, images, endpoints and autoscalers; for one NAME also its pods and warnings')
     .argument('[name]', 'an mlk NAME (default: everything mlk manages in the namespace)')
     .option('-A, --all-namespaces', 'every namespace')
-    .option('-w, --watch', `refresh every ${WATCH_INTERVAL_MS / 1000}s until Ctrl-C (in place on a terminal; otherwise a new table whenever something changes)`);
+    .option(
+      '-w, --watch',
+      `refresh every ${WATCH_INTERVAL_MS / 1000}s until Ctrl-C (in place on a terminal; otherwise a new table whenever something changes)`,
+    );
   addOutputOption(cmd, ['table', 'json', 'yaml']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 READY is ready/desired pods (succeeded/completions for a Job). HPA shows the autoscaler's
 min-max replicas, its current replicas and its metric targets, e.g. 1-10, now 3, cpu: 45%/70%.
 
@@ -35,7 +40,8 @@ Examples:
   mlk status
   mlk status tf-model-server
   mlk status -A -o json
-  mlk status tf-model-server --watch`);
+  mlk status tf-model-server --watch`,
+  );
   cmd.action(async (name: string | undefined, flags: StatusFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
     if (name !== undefined) validateName(name, 'NAME');
@@ -85,7 +91,10 @@ export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): st
       if (!r.pods) continue;
       text += `\nPods of ${r.kind.toLowerCase()}/${r.name}:\n`;
       text += r.pods.length
-        ? formatTable(['NAME', 'STATUS', 'READY', 'RESTARTS', 'NODE', 'AGE'], r.pods.map((p) => [p.name, p.phase, p.ready, String(p.restarts), p.node || '-', p.age])).replace(/^(?=.)/gm, '  ')
+        ? formatTable(
+            ['NAME', 'STATUS', 'READY', 'RESTARTS', 'NODE', 'AGE'],
+            r.pods.map((p) => [p.name, p.phase, p.ready, String(p.restarts), p.node || '-', p.age]),
+          ).replace(/^(?=.)/gm, '  ')
         : '  (none)\n';
       for (const p of r.pods.filter((x) => x.problem)) text += `  ! ${p.name}: ${p.problem}\n`;
       if (r.hpa?.trouble) text += `  ! autoscaler ${r.hpa.name}: ${r.hpa.trouble}\n`;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { KubeObject } from '../core/kube-object.js';
 import { ClusterError } from '../core/errors.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
 import { parseWorkloadTarget, podSelector } from '../core/target.js';
@@ -16,14 +17,17 @@ export function registerTop(program: Command, deps: Deps): void {
     .option('-A, --all-namespaces', 'every namespace (without NAME)');
   addOutputOption(cmd, ['table', 'json']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 CPU and memory come from the metrics API, which metrics-server serves; percentages are of the
 pods' requests. A new pod has no sample for up to a minute. GPUS is what the pod spec asks for.
 
 Examples:
   mlk top
   mlk top tf-model-server
-  mlk top -A -o json`);
+  mlk top -A -o json`,
+  );
   cmd.action(async (name: string | undefined, flags: { allNamespaces?: boolean; output?: string }, c: Command) => {
     const session = new Session(deps, c.optsWithGlobals());
     const target = name === undefined ? undefined : parseWorkloadTarget(name, 'show the usage of');
@@ -32,7 +36,7 @@ Examples:
     const kube = await session.kube();
     const selector = target ? podSelector(await findWorkload(kube, namespace!, target)) : `${MANAGED_BY}=${MLK}`;
     const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: selector });
-    let metrics;
+    let metrics: KubeObject[];
     try {
       metrics = await kube.list('metrics.k8s.io/v1beta1', 'PodMetrics', namespace, { labelSelector: selector });
     } catch (error) {

@@ -21,13 +21,16 @@ export function registerVersion(program: Command, deps: Deps): void {
     .option('--client', 'only the client: do not contact a cluster');
   addOutputOption(cmd, ['json', 'yaml']);
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Without --client, an unreachable cluster is reported on stderr and the exit code is 1 (as kubectl version does);
 the client part is printed all the same.
 
 Examples:
   mlk version
-  mlk version --client -o json`);
+  mlk version --client -o json`,
+  );
   cmd.action(async (flags: VersionFlags, c: Command) => {
     const session = new Session(deps, c.optsWithGlobals());
     const { report, serverError } = await versionReport(session, !flags.client);
@@ -39,7 +42,9 @@ Examples:
 /** The report, and why the server part is missing when it was asked for. */
 async function versionReport(session: Session, withServer: boolean): Promise<{ report: VersionReport; serverError?: unknown }> {
   const { version, commit } = buildInfo();
-  const report: VersionReport = { client: { mlk: version, ...(commit ? { commit } : {}), node: process.version, platform: `${process.platform}/${process.arch}` } };
+  const report: VersionReport = {
+    client: { mlk: version, ...(commit ? { commit } : {}), node: process.version, platform: `${process.platform}/${process.arch}` },
+  };
   if (!withServer) return { report };
   try {
     const kube = await session.kube();

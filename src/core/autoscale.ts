@@ -72,8 +72,16 @@ export function validateAutoscaleOptions(input: AutoscaleInput): AutoscaleOption
   const hpaName = input.hpaName === undefined ? undefined : validateName(input.hpaName, '--hpa-name');
   if (input.off) {
     const extra: string[] = (
-      [['--min', input.min], ['--max', input.max], ['--cpu', input.cpu], ['--memory', input.memory], ['--scale-down-stabilization', input.scaleDownStabilization]] as const
-    ).filter(([, v]) => v !== undefined).map(([f]) => f);
+      [
+        ['--min', input.min],
+        ['--max', input.max],
+        ['--cpu', input.cpu],
+        ['--memory', input.memory],
+        ['--scale-down-stabilization', input.scaleDownStabilization],
+      ] as const
+    )
+      .filter(([, v]) => v !== undefined)
+      .map(([f]) => f);
     if (input.metrics.length) extra.push('--metric');
     if (extra.length) throw new UsageError(`--off removes the autoscaler and takes no ${extra.join(', ')}`);
     return { target, namespace: input.namespace, hpaName, off: true, min: 0, max: 0, metrics: [], defaultedCpu: false };
@@ -113,7 +121,13 @@ export interface AutoscaleTarget {
 }
 
 export function offlineAutoscaleTarget(o: AutoscaleOptions): AutoscaleTarget {
-  return { apiVersion: 'apps/v1', kind: o.target.kind ?? 'Deployment', name: o.target.name, labels: mlkLabels(o.target.name, 'app', 'server'), instance: o.target.name };
+  return {
+    apiVersion: 'apps/v1',
+    kind: o.target.kind ?? 'Deployment',
+    name: o.target.name,
+    labels: mlkLabels(o.target.name, 'app', 'server'),
+    instance: o.target.name,
+  };
 }
 
 export function autoscaleTargetOf(workload: KubeObject): AutoscaleTarget {
@@ -130,7 +144,10 @@ export function autoscaleTargetOf(workload: KubeObject): AutoscaleTarget {
 }
 
 export function hpaMetrics(o: AutoscaleOptions): unknown[] {
-  const resource = (name: string, averageUtilization: number) => ({ type: 'Resource', resource: { name, target: { type: 'Utilization', averageUtilization } } });
+  const resource = (name: string, averageUtilization: number) => ({
+    type: 'Resource',
+    resource: { name, target: { type: 'Utilization', averageUtilization } },
+  });
   return [
     ...(o.cpu !== undefined ? [resource('cpu', o.cpu)] : []),
     ...(o.memory !== undefined ? [resource('memory', o.memory)] : []),
@@ -140,16 +157,20 @@ export function hpaMetrics(o: AutoscaleOptions): unknown[] {
 
 export function planAutoscale(o: AutoscaleOptions, target: AutoscaleTarget, templates: TemplateSource): KubeObject {
   const { text, source } = templates('hpa');
-  return renderTemplate(text, {
-    name: o.hpaName ?? target.name,
-    namespace: o.namespace,
-    labels: target.labels,
-    target: { apiVersion: target.apiVersion, kind: target.kind, name: target.name },
-    minReplicas: o.min,
-    maxReplicas: o.max,
-    metrics: hpaMetrics(o),
-    behavior: o.scaleDownStabilizationSeconds === undefined ? undefined : { scaleDown: { stabilizationWindowSeconds: o.scaleDownStabilizationSeconds } },
-  }, source) as unknown as KubeObject;
+  return renderTemplate(
+    text,
+    {
+      name: o.hpaName ?? target.name,
+      namespace: o.namespace,
+      labels: target.labels,
+      target: { apiVersion: target.apiVersion, kind: target.kind, name: target.name },
+      minReplicas: o.min,
+      maxReplicas: o.max,
+      metrics: hpaMetrics(o),
+      behavior: o.scaleDownStabilizationSeconds === undefined ? undefined : { scaleDown: { stabilizationWindowSeconds: o.scaleDownStabilizationSeconds } },
+    },
+    source,
+  ) as unknown as KubeObject;
 }
 
 function sumOf(containers: any[], where: 'requests' | 'limits', resource: string): number | undefined {
@@ -171,7 +192,9 @@ export function autoscaleProblems(o: AutoscaleOptions, workload: KubeObject): st
   const problems: string[] = [];
   const check = (resource: 'cpu' | 'memory', percent: number | undefined, flag: string, deployFlag: string, example: string) => {
     if (percent === undefined) return;
-    const missing = containers.filter((c) => c.resources?.requests?.[resource] === undefined && c.resources?.limits?.[resource] === undefined).map((c) => c.name);
+    const missing = containers
+      .filter((c) => c.resources?.requests?.[resource] === undefined && c.resources?.limits?.[resource] === undefined)
+      .map((c) => c.name);
     if (missing.length) {
       problems.push(
         `${workload.kind.toLowerCase()}/${workload.metadata.name} sets no ${resource === 'cpu' ? 'CPU' : 'memory'} request on container ${missing.join(', ')}: a ${flag} target is a percentage of the request, so the autoscaler would show <unknown> forever and never scale; redeploy with ${deployFlag} ${example}`,
@@ -183,7 +206,9 @@ export function autoscaleProblems(o: AutoscaleOptions, workload: KubeObject): st
     if (requests && limits) {
       const ceiling = Math.floor((limits / requests) * 100);
       if (percent > ceiling) {
-        problems.push(`${flag} ${percent}% can never be reached: the pods' ${resource} limit is ${ceiling}% of their request, so the autoscaler would never scale up; choose ${flag} ${Math.min(ceiling, 100)} or lower`);
+        problems.push(
+          `${flag} ${percent}% can never be reached: the pods' ${resource} limit is ${ceiling}% of their request, so the autoscaler would never scale up; choose ${flag} ${Math.min(ceiling, 100)} or lower`,
+        );
       }
     }
   };
@@ -200,7 +225,8 @@ export function hpaTargetsText(hpa: KubeObject): string {
       const name = m.resource.name;
       const cur = current.find((c) => c.type === 'Resource' && c.resource?.name === name)?.resource?.current;
       const target = m.resource.target;
-      if (target.type === 'Utilization') return `${name}: ${cur?.averageUtilization !== undefined ? `${cur.averageUtilization}%` : '<unknown>'}/${target.averageUtilization}%`;
+      if (target.type === 'Utilization')
+        return `${name}: ${cur?.averageUtilization !== undefined ? `${cur.averageUtilization}%` : '<unknown>'}/${target.averageUtilization}%`;
       return `${name}: ${cur?.averageValue ?? '<unknown>'}/${target.averageValue ?? target.value}`;
     }
     if (m.type === 'Pods') {

@@ -40,7 +40,9 @@ export function deployChart(o: DeployOptions, templates: TemplateSource, options
       version: options.version,
       appVersion: imageTag(o.image),
       generator: options.generator,
-      parts: (options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts).map((p) => (options.release ? withReleaseLabel(p, options.release) : p)),
+      parts: (options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts).map((p) =>
+        options.release ? withReleaseLabel(p, options.release) : p,
+      ),
     },
     templates,
   );

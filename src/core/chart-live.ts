@@ -17,7 +17,8 @@ export const LIVE_TEMPLATES = ['deployment', 'service', 'headless-service', 'pvc
 const WHOLE = /^\{\{\s*\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}$/;
 
 /** Annotations the API server, controllers and tools write: not the user's choice. */
-const SYSTEM_ANNOTATION = /^(deployment\.kubernetes\.io\/|kubectl\.kubernetes\.io\/last-applied-configuration$|meta\.helm\.sh\/|pv\.kubernetes\.io\/|volume\.beta\.kubernetes\.io\/|volume\.kubernetes\.io\/|batch\.kubernetes\.io\/|control-plane\.alpha\.kubernetes\.io\/|autoscaling\.alpha\.kubernetes\.io\/|helm\.sh\/resource-policy$)/;
+const SYSTEM_ANNOTATION =
+  /^(deployment\.kubernetes\.io\/|kubectl\.kubernetes\.io\/last-applied-configuration$|meta\.helm\.sh\/|pv\.kubernetes\.io\/|volume\.beta\.kubernetes\.io\/|volume\.kubernetes\.io\/|batch\.kubernetes\.io\/|control-plane\.alpha\.kubernetes\.io\/|autoscaling\.alpha\.kubernetes\.io\/|helm\.sh\/resource-policy$)/;
 
 type Tree = Record<string, unknown>;
 
@@ -30,7 +31,19 @@ export function cleanLive(object: Tree): Tree {
   const copy = structuredClone(object) as Tree;
   delete copy.status;
   const metadata = isMap(copy.metadata) ? copy.metadata : {};
-  for (const key of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'ownerReferences', 'finalizers', 'deletionTimestamp', 'deletionGracePeriodSeconds']) delete metadata[key];
+  for (const key of [
+    'uid',
+    'resourceVersion',
+    'generation',
+    'creationTimestamp',
+    'managedFields',
+    'selfLink',
+    'ownerReferences',
+    'finalizers',
+    'deletionTimestamp',
+    'deletionGracePeriodSeconds',
+  ])
+    delete metadata[key];
   // Helm sets managed-by: Helm on what it installs; mlk's release label says it was mlk's (pods keep mlk).
   if (isMap(metadata.labels) && metadata.labels[HELM_RELEASE_LABEL] !== undefined && metadata.labels[MANAGED_BY] === 'Helm') metadata.labels[MANAGED_BY] = MLK;
   if (isMap(metadata.annotations)) {
@@ -59,7 +72,7 @@ function collect(template: unknown, live: unknown, values: Values): void {
   }
   if (Array.isArray(template)) {
     if (!Array.isArray(live)) return;
-    if (template.length === live.length) template.forEach((t, i) => collect(t, live[i], values));
+    if (template.length === live.length) for (const [i, t] of template.entries()) collect(t, live[i], values);
     return;
   }
   if (isMap(template) && isMap(live)) for (const [k, t] of Object.entries(template)) collect(t, live[k], values);
@@ -100,7 +113,7 @@ export function subsetOf(part: unknown, whole: unknown): boolean {
 /** Takes mlk's Helm release label out of every label map: the chart is mlk's workload, not that release. */
 function mlkLabels(values: Values): Values {
   for (const value of Object.values(values)) {
-    if (Array.isArray(value)) value.forEach((v) => isMap(v) && mlkLabels(v));
+    if (Array.isArray(value)) for (const v of value) if (isMap(v)) mlkLabels(v);
     if (!isMap(value)) continue;
     if (value[HELM_RELEASE_LABEL] !== undefined && value[MANAGED_BY] !== undefined) delete value[HELM_RELEASE_LABEL];
     else mlkLabels(value);

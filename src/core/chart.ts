@@ -172,7 +172,7 @@ class TemplateWriter {
     let format = '';
     let last = 0;
     for (const m of text.matchAll(INLINE)) {
-      format += text.slice(last, m.index).replace(/%/g, '%%') + '%v';
+      format += `${text.slice(last, m.index).replace(/%/g, '%%')}%v`;
       refs.push(this.ref(m[1]!));
       last = m.index! + m[0].length;
     }
@@ -215,7 +215,8 @@ class TemplateWriter {
     const lines: string[] = [];
     for (const item of items) {
       const body = (): string[] => {
-        if (item === null || typeof item !== 'object' || Array.isArray(item) || Object.keys(item).length === 0) return this.value(`${pad(indent)}-`, item, indent + 2);
+        if (item === null || typeof item !== 'object' || Array.isArray(item) || Object.keys(item).length === 0)
+          return this.value(`${pad(indent)}-`, item, indent + 2);
         const inner = this.map(Object.entries(item), indent + 2);
         const first = inner[0]!;
         return first.trimStart().startsWith('{{') ? [`${pad(indent)}-`, ...inner] : [`${pad(indent)}- ${first.trimStart()}`, ...inner.slice(1)];
@@ -229,7 +230,8 @@ class TemplateWriter {
 /** Puts `helm.sh/resource-policy: keep` on a claim, so uninstalling the release never deletes data. */
 function keepClaims(tree: Record<string, unknown>): void {
   if (tree.kind !== 'PersistentVolumeClaim') return;
-  const metadata = (tree.metadata ??= {}) as Record<string, unknown>;
+  tree.metadata ??= {};
+  const metadata = tree.metadata as Record<string, unknown>;
   if (metadata.annotations === undefined) metadata.annotations = { ...KEEP_POLICY };
   else if (metadata.annotations !== null && typeof metadata.annotations === 'object' && !Array.isArray(metadata.annotations)) {
     Object.assign(metadata.annotations as Record<string, unknown>, KEEP_POLICY);

@@ -108,7 +108,29 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
-    return { kind: 'app', name, namespace: input.namespace, image, model: '', modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, replicasGiven: input.replicas !== undefined, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, args: input.args, gpuResource: input.gpuResource };
+    return {
+      kind: 'app',
+      name,
+      namespace: input.namespace,
+      image,
+      model: '',
+      modelPvc,
+      modelPath,
+      pvcSize,
+      accessMode,
+      storageClass,
+      replicas,
+      replicasGiven: input.replicas !== undefined,
+      ports,
+      env,
+      envFromSecret,
+      podAnnotations,
+      resources,
+      serviceType,
+      serviceName,
+      args: input.args,
+      gpuResource: input.gpuResource,
+    };
   }
 
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
@@ -121,10 +143,35 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const image = withRegistry(validateImage(input.image ?? preset.image(resources.gpus), '--image'), input.registry);
   const ports = server === 'custom' ? validatePorts(input.ports, '--port') : preset.ports;
   if (server === 'custom' && ports.length === 0) throw new UsageError('--port is required for --server custom');
-  if (server !== 'custom' && input.ports.length > 0) throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
+  if (server !== 'custom' && input.ports.length > 0)
+    throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
-  return { kind: 'model', name, namespace: input.namespace, image, server, model, modelPvc, modelPath, pvcSize, accessMode, storageClass, replicas, replicasGiven: input.replicas !== undefined, ports, env, envFromSecret, podAnnotations, resources, serviceType, serviceName, probePath: input.probePath, args: input.args, gpuResource: input.gpuResource };
+  return {
+    kind: 'model',
+    name,
+    namespace: input.namespace,
+    image,
+    server,
+    model,
+    modelPvc,
+    modelPath,
+    pvcSize,
+    accessMode,
+    storageClass,
+    replicas,
+    replicasGiven: input.replicas !== undefined,
+    ports,
+    env,
+    envFromSecret,
+    podAnnotations,
+    resources,
+    serviceType,
+    serviceName,
+    probePath: input.probePath,
+    args: input.args,
+    gpuResource: input.gpuResource,
+  };
 }
 
 function probe(p: Probe | undefined, model: string, extra: Record<string, number>): Record<string, unknown> | undefined {

@@ -37,17 +37,41 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
     const last = s.lastState?.terminated;
     if (last?.reason === 'OOMKilled' || s.state?.terminated?.reason === 'OOMKilled') {
       const limit = containerLimit(pod, s.name, 'memory');
-      return { kind: 'oom', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} was killed for running out of memory (OOMKilled) ${limit ? `at its memory limit of ${limit}` : 'with no memory limit set (the node ran out)'}; raise --memory-limit` };
+      return {
+        kind: 'oom',
+        pod: name,
+        container: s.name,
+        persistent: true,
+        message: `container ${s.name} of pod ${name} was killed for running out of memory (OOMKilled) ${limit ? `at its memory limit of ${limit}` : 'with no memory limit set (the node ran out)'}; raise --memory-limit`,
+      };
     }
     if (waiting && IMAGE_REASONS.includes(waiting.reason)) {
-      return { kind: 'image', pod: name, container: s.name, persistent: true, message: `the image ${s.image} of container ${s.name} cannot be pulled (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})` };
+      return {
+        kind: 'image',
+        pod: name,
+        container: s.name,
+        persistent: true,
+        message: `the image ${s.image} of container ${s.name} cannot be pulled (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
+      };
     }
     if (waiting?.reason === 'CrashLoopBackOff') {
       const code = last?.exitCode !== undefined ? `, last exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` (${last.reason})` : ''}` : '';
-      return { kind: 'crash', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} keeps crashing (restarted ${s.restartCount ?? 0} times${code})` };
+      return {
+        kind: 'crash',
+        pod: name,
+        container: s.name,
+        persistent: true,
+        message: `container ${s.name} of pod ${name} keeps crashing (restarted ${s.restartCount ?? 0} times${code})`,
+      };
     }
     if (waiting && CONFIG_REASONS.includes(waiting.reason)) {
-      return { kind: 'config', pod: name, container: s.name, persistent: true, message: `container ${s.name} of pod ${name} cannot start: ${waiting.message ?? waiting.reason}` };
+      return {
+        kind: 'config',
+        pod: name,
+        container: s.name,
+        persistent: true,
+        message: `container ${s.name} of pod ${name} cannot start: ${waiting.message ?? waiting.reason}`,
+      };
     }
   }
   const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');
@@ -56,13 +80,23 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
     const claim = /persistentvolumeclaim "([^"]+)"/i.exec(text)?.[1];
     if (/unbound (immediate )?PersistentVolumeClaims/i.test(text) || /persistentvolumeclaim "[^"]+" not found/i.test(text)) {
       const claims = (pod.spec?.volumes ?? []).map((v: any) => v.persistentVolumeClaim?.claimName).filter(Boolean);
-      return { kind: 'volume', pod: name, persistent: false, message: `pod ${name} waits for PersistentVolumeClaim ${claim ?? claims.join(', ')}, which is not bound${/not found/.test(text) ? ' (it does not exist)' : ''}` };
+      return {
+        kind: 'volume',
+        pod: name,
+        persistent: false,
+        message: `pod ${name} waits for PersistentVolumeClaim ${claim ?? claims.join(', ')}, which is not bound${/not found/.test(text) ? ' (it does not exist)' : ''}`,
+      };
     }
     const short = [...text.matchAll(/Insufficient ([\w./-]+)/g)].map((m) => m[1]!.replace(/[.,;]+$/, ''));
     if (short.length) {
       const unique = [...new Set(short)];
       const asks = unique.map((r) => `${r}: ${requested(pod, r) ?? '?'} per pod`).join(', ');
-      return { kind: 'unschedulable', pod: name, persistent: false, message: `no node has enough ${unique.join(' and ')} for pod ${name} (asked ${asks}); the scheduler says: ${text}` };
+      return {
+        kind: 'unschedulable',
+        pod: name,
+        persistent: false,
+        message: `no node has enough ${unique.join(' and ')} for pod ${name} (asked ${asks}); the scheduler says: ${text}`,
+      };
     }
     return { kind: 'unschedulable', pod: name, persistent: false, message: `no node can run pod ${name}; the scheduler says: ${text}` };
   }

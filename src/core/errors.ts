@@ -10,7 +10,10 @@ export class UsageError extends Error {
 /** Something went wrong that the user should read as a sentence: exit 1. */
 export class MlkError extends Error {
   readonly exitCode: number = 1;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'MlkError';
   }

@@ -33,7 +33,12 @@ export function validateExposeOptions(input: ExposeInput): ExposeOptions {
   if (!input.type) throw new UsageError(`--type is required: one of ${SERVICE_TYPES.join(', ')}`);
   const type = oneOf(input.type, SERVICE_TYPES, '--type');
   const port = input.port === undefined ? undefined : parsePort(input.port, '--port');
-  const targetPort = input.targetPort === undefined ? undefined : /^\d+$/.test(input.targetPort) ? parsePort(input.targetPort, '--target-port') : validateName(input.targetPort, '--target-port', 15);
+  const targetPort =
+    input.targetPort === undefined
+      ? undefined
+      : /^\d+$/.test(input.targetPort)
+        ? parsePort(input.targetPort, '--target-port')
+        : validateName(input.targetPort, '--target-port', 15);
   const serviceName = validateName(input.serviceName ?? name.slice(0, 63), '--service-name');
   return { kind, name, namespace: validateName(input.namespace, '--namespace'), type, port, targetPort, serviceName };
 }
@@ -47,7 +52,8 @@ export interface ExposeTarget {
 
 /** What mlk knows without a cluster about its own workload: the selector follows its labels. */
 export function offlineTarget(o: ExposeOptions): ExposeTarget {
-  if (o.kind) throw new UsageError(`a client dry-run cannot read ${o.kind.toLowerCase()}/${o.name} without the cluster: use --dry-run=server, or a plain mlk NAME`);
+  if (o.kind)
+    throw new UsageError(`a client dry-run cannot read ${o.kind.toLowerCase()}/${o.name} without the cluster: use --dry-run=server, or a plain mlk NAME`);
   return { selector: mlkSelector(o.name, 'server'), labels: mlkLabels(o.name, 'app', 'server'), containerPorts: [] };
 }
 
@@ -60,7 +66,13 @@ export function targetFromWorkload(o: ExposeOptions, workload: KubeObject): Expo
   const containerPorts = (workload.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []);
   return {
     selector,
-    labels: ours ? { ...mlkLabels(o.name, labels['app.kubernetes.io/name'] ?? 'app', 'server'), [INSTANCE]: labels[INSTANCE] ?? o.name, [COMPONENT]: labels[COMPONENT] ?? 'server' } : mlkLabels(o.name, 'app', 'server'),
+    labels: ours
+      ? {
+          ...mlkLabels(o.name, labels['app.kubernetes.io/name'] ?? 'app', 'server'),
+          [INSTANCE]: labels[INSTANCE] ?? o.name,
+          [COMPONENT]: labels[COMPONENT] ?? 'server',
+        }
+      : mlkLabels(o.name, 'app', 'server'),
     containerPorts,
   };
 }
@@ -70,14 +82,18 @@ export function planExpose(o: ExposeOptions, target: ExposeTarget, templates: Te
   const port = o.port ?? first?.containerPort;
   if (port === undefined) throw new UsageError(`--port is required: ${o.name} declares no container port to copy`);
   const matching = target.containerPorts.find((p) => p.containerPort === port);
-  const targetPort = o.targetPort ?? (o.port === undefined && first ? first.containerPort : matching?.containerPort ?? port);
+  const targetPort = o.targetPort ?? (o.port === undefined && first ? first.containerPort : (matching?.containerPort ?? port));
   const { text, source } = templates('service');
-  return renderTemplate(text, {
-    name: o.serviceName,
-    namespace: o.namespace,
-    labels: target.labels,
-    selector: target.selector,
-    type: o.type,
-    ports: [{ name: matching?.name ?? 'http', port, targetPort, protocol: 'TCP' }],
-  }, source) as unknown as KubeObject;
+  return renderTemplate(
+    text,
+    {
+      name: o.serviceName,
+      namespace: o.namespace,
+      labels: target.labels,
+      selector: target.selector,
+      type: o.type,
+      ports: [{ name: matching?.name ?? 'http', port, targetPort, protocol: 'TCP' }],
+    },
+    source,
+  ) as unknown as KubeObject;
 }

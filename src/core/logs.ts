@@ -9,10 +9,7 @@ export const LOG_OUTPUTS = ['text', 'json'] as const;
 export type LogOutput = (typeof LOG_OUTPUTS)[number];
 
 /** What to read logs from: an mlk workload, a Deployment, StatefulSet or Job, or a label selector. */
-export type LogsTarget =
-  | { kind: 'mlk'; name: string }
-  | { kind: 'Deployment' | 'StatefulSet' | 'Job'; name: string }
-  | { kind: 'selector'; selector: string };
+export type LogsTarget = { kind: 'mlk'; name: string } | { kind: 'Deployment' | 'StatefulSet' | 'Job'; name: string } | { kind: 'selector'; selector: string };
 
 export interface LogsInput {
   target?: string;
@@ -48,9 +45,17 @@ export interface LogsOptions {
 }
 
 const KINDS: Record<string, 'Deployment' | 'StatefulSet' | 'Job'> = {
-  deployment: 'Deployment', deploy: 'Deployment', deployments: 'Deployment', 'deployment.apps': 'Deployment',
-  statefulset: 'StatefulSet', sts: 'StatefulSet', statefulsets: 'StatefulSet', 'statefulset.apps': 'StatefulSet',
-  job: 'Job', jobs: 'Job', 'job.batch': 'Job',
+  deployment: 'Deployment',
+  deploy: 'Deployment',
+  deployments: 'Deployment',
+  'deployment.apps': 'Deployment',
+  statefulset: 'StatefulSet',
+  sts: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  'statefulset.apps': 'StatefulSet',
+  job: 'Job',
+  jobs: 'Job',
+  'job.batch': 'Job',
 };
 
 const SELECTOR = /^[A-Za-z0-9._/\-=!,() ]+$/;
@@ -111,7 +116,9 @@ export function mlkPodSelector(name: string): string {
 }
 
 /** A Kubernetes LabelSelector object as a selector string (matchLabels and matchExpressions). */
-export function labelSelectorString(selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string | undefined {
+export function labelSelectorString(
+  selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined,
+): string | undefined {
   if (!selector) return undefined;
   const terms = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of selector.matchExpressions ?? []) {

@@ -29,7 +29,8 @@ export function chooseRevision(revisions: Revision[], toRevision: number | undef
   const known = revisions.map((r) => r.revision).join(', ');
   if (toRevision !== undefined) {
     const target = revisions.find((r) => r.revision === toRevision);
-    if (!target) throw new MlkError(`${workload} has no revision ${toRevision}`, known ? `its revisions: ${known} (see mlk history)` : 'it has no revisions yet');
+    if (!target)
+      throw new MlkError(`${workload} has no revision ${toRevision}`, known ? `its revisions: ${known} (see mlk history)` : 'it has no revisions yet');
     return { target, current };
   }
   const older = revisions.filter((r) => !r.current && (!current || r.revision < current.revision));
@@ -40,7 +41,8 @@ export function chooseRevision(revisions: Revision[], toRevision: number | undef
 
 /** A JSON merge patch that turns `from` into `to` exactly: keys missing from `to` become null. */
 export function mergePatchBetween(from: unknown, to: unknown): unknown {
-  if (to === null || typeof to !== 'object' || Array.isArray(to) || from === null || typeof from !== 'object' || Array.isArray(from)) return structuredClone(to);
+  if (to === null || typeof to !== 'object' || Array.isArray(to) || from === null || typeof from !== 'object' || Array.isArray(from))
+    return structuredClone(to);
   const patch: Record<string, unknown> = {};
   const a = from as Record<string, unknown>;
   const b = to as Record<string, unknown>;
@@ -100,7 +102,9 @@ export function extractFields(value: unknown, fields: Fields): unknown {
  * Undefined when mlk never applied the Deployment (then a merge patch does it).
  */
 export function rollbackApplyConfig(deployment: KubeObjectLike, template: unknown, manager = 'mlk'): KubeObjectLike | undefined {
-  const entry = ((deployment.metadata.managedFields as any[] | undefined) ?? []).find((m) => m.manager === manager && m.operation === 'Apply' && !m.subresource);
+  const entry = ((deployment.metadata.managedFields as any[] | undefined) ?? []).find(
+    (m) => m.manager === manager && m.operation === 'Apply' && !m.subresource,
+  );
   if (!entry?.fieldsV1) return undefined;
   const owned = extractFields(deployment, entry.fieldsV1 as Fields) as KubeObjectLike;
   return {

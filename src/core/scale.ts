@@ -26,7 +26,10 @@ export function validateScaleOptions(input: ScaleInput): ScaleOptions {
 }
 
 /** The body sent to the scale subresource (and printed by a client dry run). */
-export function planScale(o: ScaleOptions, kind: string = o.target.kind ?? 'Deployment'): { ref: { apiVersion: string; kind: string; name: string; namespace: string }; body: { spec: { replicas: number } }; preview: KubeObject } {
+export function planScale(
+  o: ScaleOptions,
+  kind: string = o.target.kind ?? 'Deployment',
+): { ref: { apiVersion: string; kind: string; name: string; namespace: string }; body: { spec: { replicas: number } }; preview: KubeObject } {
   return {
     ref: { apiVersion: 'apps/v1', kind, name: o.target.name, namespace: o.namespace },
     body: { spec: { replicas: o.replicas } },
@@ -40,8 +43,9 @@ export function hpaOverrideMessage(hpa: KubeObject, workload: KubeObject, replic
   const max: number = hpa.spec?.maxReplicas ?? min;
   return {
     message: `horizontalpodautoscaler/${hpa.metadata.name} controls ${workload.kind.toLowerCase()}/${workload.metadata.name} (min ${min}, max ${max}) and would override --replicas ${replicas}; nothing was changed`,
-    hint: replicas === 0
-      ? `remove the autoscaler first: mlk autoscale ${instance} --off, then mlk scale ${instance} --replicas 0`
-      : `change the autoscaler's bounds instead, e.g. mlk autoscale ${instance} --min ${replicas} --max ${Math.max(replicas, max)}, or remove it with: mlk autoscale ${instance} --off`,
+    hint:
+      replicas === 0
+        ? `remove the autoscaler first: mlk autoscale ${instance} --off, then mlk scale ${instance} --replicas 0`
+        : `change the autoscaler's bounds instead, e.g. mlk autoscale ${instance} --min ${replicas} --max ${Math.max(replicas, max)}, or remove it with: mlk autoscale ${instance} --off`,
   };
 }

@@ -142,7 +142,14 @@ export function warningEvents(events: KubeObject[], about: Set<string>, now: num
       const when = age(eventTime(e), now);
       const reason = String(e.reason ?? '');
       const message = String(e.message ?? e.note ?? '').trim();
-      return { object, reason, message, count, age: when, text: `${when ? `${when} ago ` : ''}${object}: ${reason}${count > 1 ? ` (x${count})` : ''}: ${message}` };
+      return {
+        object,
+        reason,
+        message,
+        count,
+        age: when,
+        text: `${when ? `${when} ago ` : ''}${object}: ${reason}${count > 1 ? ` (x${count})` : ''}: ${message}`,
+      };
     });
 }
 
@@ -167,7 +174,9 @@ export function buildStatus(input: StatusInput, now: number, detailed: boolean):
     const ns = w.metadata.namespace ?? '';
     const labels = w.metadata.labels ?? {};
     const instance = labels[INSTANCE] ?? w.metadata.name;
-    const services = input.services.filter((s) => s.metadata.namespace === ns && s.metadata.labels?.[INSTANCE] === instance && (s.metadata.labels?.[COMPONENT] ?? '') === (labels[COMPONENT] ?? ''));
+    const services = input.services.filter(
+      (s) => s.metadata.namespace === ns && s.metadata.labels?.[INSTANCE] === instance && (s.metadata.labels?.[COMPONENT] ?? '') === (labels[COMPONENT] ?? ''),
+    );
     const hpa = input.hpas.find((h) => h.metadata.namespace === ns && hpaTargets(h, w));
     const template = podTemplate(w);
     const row: WorkloadStatus = {
@@ -185,23 +194,36 @@ export function buildStatus(input: StatusInput, now: number, detailed: boolean):
     };
     if (detailed) {
       const selector = w.kind === 'CronJob' ? undefined : (w.spec?.selector?.matchLabels as Record<string, string> | undefined);
-      const ownedJobs = new Set((input.jobs ?? []).filter((j) => (j.metadata.ownerReferences ?? []).some((r) => r.kind === 'CronJob' && r.name === w.metadata.name)).map((j) => j.metadata.name));
-      const pods = (input.pods ?? []).filter((p) =>
-        p.metadata.namespace === ns &&
-        (matchesSelector(p.metadata.labels, selector) || (w.kind === 'CronJob' && ownedJobs.has(p.metadata.labels?.['job-name'] ?? ''))),
+      const ownedJobs = new Set(
+        (input.jobs ?? [])
+          .filter((j) => (j.metadata.ownerReferences ?? []).some((r) => r.kind === 'CronJob' && r.name === w.metadata.name))
+          .map((j) => j.metadata.name),
+      );
+      const pods = (input.pods ?? []).filter(
+        (p) =>
+          p.metadata.namespace === ns &&
+          (matchesSelector(p.metadata.labels, selector) || (w.kind === 'CronJob' && ownedJobs.has(p.metadata.labels?.['job-name'] ?? ''))),
       );
       const about = new Set<string>([`${w.kind}/${w.metadata.name}`, ...pods.map((p) => `Pod/${p.metadata.name}`)]);
-      for (const rs of input.replicaSets ?? []) if ((rs.metadata.ownerReferences ?? []).some((r) => r.kind === w.kind && r.name === w.metadata.name)) about.add(`ReplicaSet/${rs.metadata.name}`);
+      for (const rs of input.replicaSets ?? [])
+        if ((rs.metadata.ownerReferences ?? []).some((r) => r.kind === w.kind && r.name === w.metadata.name)) about.add(`ReplicaSet/${rs.metadata.name}`);
       for (const job of ownedJobs) about.add(`Job/${job}`);
       if (hpa) about.add(`HorizontalPodAutoscaler/${hpa.metadata.name}`);
-      for (const v of template?.spec?.volumes ?? []) if (v.persistentVolumeClaim?.claimName) about.add(`PersistentVolumeClaim/${v.persistentVolumeClaim.claimName}`);
+      for (const v of template?.spec?.volumes ?? [])
+        if (v.persistentVolumeClaim?.claimName) about.add(`PersistentVolumeClaim/${v.persistentVolumeClaim.claimName}`);
       row.pods = pods.map((p) => podStatus(p, now)).sort((a, b) => a.name.localeCompare(b.name));
       row.events = warningEvents(input.events ?? [], about, now);
     }
     return row;
   });
   const order = WORKLOAD_KINDS.map((k) => k.kind);
-  return rows.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.instance.localeCompare(b.instance) || order.indexOf(a.kind) - order.indexOf(b.kind) || a.name.localeCompare(b.name));
+  return rows.sort(
+    (a, b) =>
+      a.namespace.localeCompare(b.namespace) ||
+      a.instance.localeCompare(b.instance) ||
+      order.indexOf(a.kind) - order.indexOf(b.kind) ||
+      a.name.localeCompare(b.name),
+  );
 }
 
 export function hpaCell(h: HpaStatus | undefined): string {

@@ -12,8 +12,14 @@ export interface TargetRef {
 }
 
 const KINDS: Record<string, WorkloadKind> = {
-  deployment: 'Deployment', deploy: 'Deployment', deployments: 'Deployment', 'deployment.apps': 'Deployment',
-  statefulset: 'StatefulSet', sts: 'StatefulSet', statefulsets: 'StatefulSet', 'statefulset.apps': 'StatefulSet',
+  deployment: 'Deployment',
+  deploy: 'Deployment',
+  deployments: 'Deployment',
+  'deployment.apps': 'Deployment',
+  statefulset: 'StatefulSet',
+  sts: 'StatefulSet',
+  statefulsets: 'StatefulSet',
+  'statefulset.apps': 'StatefulSet',
 };
 
 /** Parses NAME | deployment/NAME | statefulset/NAME; `purpose` completes "NAME is required: the workload to ...". */
@@ -57,7 +63,10 @@ export function podReady(pod: KubeObject): boolean {
 export function pickReadyPod(pods: KubeObject[]): KubeObject | undefined {
   return pods
     .filter(podReady)
-    .sort((a, b) => String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name))[0];
+    .sort(
+      (a, b) =>
+        String(a.metadata.creationTimestamp ?? '').localeCompare(String(b.metadata.creationTimestamp ?? '')) || a.metadata.name.localeCompare(b.metadata.name),
+    )[0];
 }
 
 /** An autoscaler's target matches a workload. */
@@ -98,7 +107,10 @@ export function resolvePort(pf: PortForward, pod: KubeObject): { local: number; 
   const ports: { name?: string; containerPort: number }[] = (pod.spec?.containers ?? []).flatMap((c: any) => c.ports ?? []);
   const found = ports.find((p) => p.name === pf.remote);
   if (!found) {
-    throw new MlkError(`pod ${pod.metadata.name} has no container port named ${pf.remote}`, ports.length ? `its ports: ${ports.map((p) => `${p.name ?? '-'} (${p.containerPort})`).join(', ')}` : 'it declares no ports; give a number');
+    throw new MlkError(
+      `pod ${pod.metadata.name} has no container port named ${pf.remote}`,
+      ports.length ? `its ports: ${ports.map((p) => `${p.name ?? '-'} (${p.containerPort})`).join(', ')}` : 'it declares no ports; give a number',
+    );
   }
   return { local: pf.local, remote: found.containerPort };
 }
@@ -107,10 +119,12 @@ export function resolvePort(pf: PortForward, pod: KubeObject): { local: number; 
 export function noReadyPodMessage(workload: KubeObject, pods: KubeObject[]): MlkError {
   const states = pods.map((p) => {
     const waiting = (p.status?.containerStatuses ?? []).find((s: any) => s.state?.waiting?.reason)?.state.waiting.reason;
-    return `${p.metadata.name} (${p.metadata.deletionTimestamp ? 'Terminating' : waiting ?? p.status?.phase ?? 'Unknown'})`;
+    return `${p.metadata.name} (${p.metadata.deletionTimestamp ? 'Terminating' : (waiting ?? p.status?.phase ?? 'Unknown')})`;
   });
   return new MlkError(
     `${shortName(workload)} has no ready pod`,
-    states.length ? `its pods: ${states.join(', ')}; see why with: mlk status ${workload.metadata.labels?.[INSTANCE] ?? workload.metadata.name}` : 'it has no pods (scaled to 0?); start some with: mlk scale NAME --replicas 1',
+    states.length
+      ? `its pods: ${states.join(', ')}; see why with: mlk status ${workload.metadata.labels?.[INSTANCE] ?? workload.metadata.name}`
+      : 'it has no pods (scaled to 0?); start some with: mlk scale NAME --replicas 1',
   );
 }

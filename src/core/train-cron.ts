@@ -45,7 +45,8 @@ function checkField(text: string, field: Field, schedule: string): void {
     if (item === '') fail(schedule, `the ${field.name} field has an empty list item in "${text}"`);
     const [range, step, extra] = item.split('/');
     if (extra !== undefined) fail(schedule, `"${item}" in the ${field.name} field has more than one /`);
-    if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) fail(schedule, `the step "${step}" in the ${field.name} field must be a whole number of at least 1`);
+    if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0))
+      fail(schedule, `the step "${step}" in the ${field.name} field must be a whole number of at least 1`);
     if (range === '*' || (range === '?' && field.question)) continue;
     if (range === '?') fail(schedule, `"?" is allowed only in the day-of-month and day-of-week fields`);
     const ends = range!.split('-');

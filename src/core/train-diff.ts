@@ -9,7 +9,12 @@ const same = (x: unknown, y: unknown) => JSON.stringify(x ?? null) === JSON.stri
 
 /** Requests and limits as text; a request the API server defaulted from the limit is left out. */
 function comparableResources(r: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } | undefined): unknown {
-  const text = (m: Record<string, unknown> = {}) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]).sort());
+  const text = (m: Record<string, unknown> = {}) =>
+    Object.fromEntries(
+      Object.entries(m)
+        .map(([k, v]) => [k, String(v)])
+        .sort(),
+    );
   const limits = text(r?.limits);
   const requests = Object.fromEntries(Object.entries(text(r?.requests)).filter(([k, v]) => limits[k] !== v));
   return { limits, requests };

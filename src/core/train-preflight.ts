@@ -62,14 +62,19 @@ export function checkGpuFit(nodes: KubeObject[], req: PreflightRequest): Preflig
     const typeMissing = req.gpuType && !usable.some((n) => n.product === req.gpuType);
     const products = [...new Set(usable.map((n) => n.product).filter(Boolean))];
     const hint = typeMissing
-      ? products.length ? `pick a --gpu-type the cluster has (${products.join(', ')}), or pass --no-preflight to submit anyway` : 'pass --no-preflight to submit anyway'
-      : most > 0 ? `ask for at most --gpus ${most}, or pass --no-preflight to submit anyway (e.g. when nodes are added on demand)` : 'pass --no-preflight to submit anyway (e.g. when GPU nodes are added on demand)';
+      ? products.length
+        ? `pick a --gpu-type the cluster has (${products.join(', ')}), or pass --no-preflight to submit anyway`
+        : 'pass --no-preflight to submit anyway'
+      : most > 0
+        ? `ask for at most --gpus ${most}, or pass --no-preflight to submit anyway (e.g. when nodes are added on demand)`
+        : 'pass --no-preflight to submit anyway (e.g. when GPU nodes are added on demand)';
     return { ok: false, fitting, message: `no schedulable node can run a pod with ${asked}: ${has}`, hint };
   }
   let warning: string | undefined;
   if (req.workers > 1) {
     const slots = fitting.reduce((total, n) => total + Math.floor(n.gpus / req.gpus), 0);
-    if (slots < req.workers) warning = `the ${req.workers} workers need ${req.workers} x ${asked}, but the nodes that fit hold at most ${slots} such pods at once (${describeGpuNodes(fitting)}); some workers will wait`;
+    if (slots < req.workers)
+      warning = `the ${req.workers} workers need ${req.workers} x ${asked}, but the nodes that fit hold at most ${slots} such pods at once (${describeGpuNodes(fitting)}); some workers will wait`;
   }
   return { ok: true, fitting, warning };
 }

@@ -52,7 +52,9 @@ function gpuText(s: TrainSummary, gpuResource: string): string {
 
 /** A job's pods, oldest first. */
 export function sortPods(pods: KubeObject[]): KubeObject[] {
-  return [...pods].sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name));
+  return [...pods].sort(
+    (a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? '') || a.metadata.name.localeCompare(b.metadata.name),
+  );
 }
 
 /** A schedule with its runs (oldest first). */
@@ -107,7 +109,12 @@ export function statusReport(parts: ReportPart[]): TrainStatusReport {
 }
 
 /** `mlk train list`: every schedule and job, by namespace and name; across namespaces the table names each one's. */
-export function listReport(jobs: KubeObject[], cronJobs: KubeObject[], ctx: Omit<ReportContext, 'showCommand'>, allNamespaces: boolean): { items: TrainSummary[]; table: ReportTable } {
+export function listReport(
+  jobs: KubeObject[],
+  cronJobs: KubeObject[],
+  ctx: Omit<ReportContext, 'showCommand'>,
+  allNamespaces: boolean,
+): { items: TrainSummary[]; table: ReportTable } {
   const items = [...cronJobs.map((c) => summarizeCronJob(c, ctx.gpuResource)), ...jobs.map((j) => summarizeJob(j, ctx.now, ctx.gpuResource))].sort(
     (a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name),
   );

@@ -184,7 +184,7 @@ export function lastFailedPod(pods: KubeObject[]): KubeObject | undefined {
 }
 
 export function podStatusText(pod: KubeObject): string {
-  const phase: string = pod.metadata.deletionTimestamp ? 'Terminating' : pod.status?.phase ?? 'Pending';
+  const phase: string = pod.metadata.deletionTimestamp ? 'Terminating' : (pod.status?.phase ?? 'Pending');
   const waiting = (pod.status?.containerStatuses ?? []).map((s: any) => s.state?.waiting?.reason).find(Boolean);
   if (phase === 'Pending' && waiting) return waiting;
   const scheduled = (pod.status?.conditions ?? []).find((c: any) => c.type === 'PodScheduled');

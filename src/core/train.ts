@@ -5,7 +5,18 @@ import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
 import { validateCron } from './train-cron.js';
-import { isLabelValue, isName, oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
+import {
+  isLabelValue,
+  isName,
+  oneOf,
+  parseInteger,
+  parsePort,
+  validateAnnotations,
+  validateImage,
+  validateName,
+  validateQuantity,
+  validateSubdomain,
+} from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from './kube-object.js';
 
@@ -20,7 +31,19 @@ export const DEFAULT_MASTER_PORT = 29500;
 export const DEFAULT_BACKOFF_LIMIT = 6;
 export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-index';
 /** Environment variables mlk sets on distributed workers (--workers N > 1). */
-export const DISTRIBUTED_ENV = ['MASTER_ADDR', 'MASTER_PORT', 'WORLD_SIZE', 'RANK', 'NODE_RANK', 'NNODES', 'PET_MASTER_ADDR', 'PET_MASTER_PORT', 'PET_NNODES', 'PET_NODE_RANK', 'PET_NPROC_PER_NODE'];
+export const DISTRIBUTED_ENV = [
+  'MASTER_ADDR',
+  'MASTER_PORT',
+  'WORLD_SIZE',
+  'RANK',
+  'NODE_RANK',
+  'NNODES',
+  'PET_MASTER_ADDR',
+  'PET_MASTER_PORT',
+  'PET_NNODES',
+  'PET_NODE_RANK',
+  'PET_NPROC_PER_NODE',
+];
 
 /** Flags as typed by the user (strings), after config defaults are filled in. */
 export interface TrainInput extends ResourceInput {
@@ -172,16 +195,19 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
   const gpuType = validateGpuType(input.gpuType);
   if (gpuType && resources.gpus === 0) throw new UsageError('--gpu-type needs --gpus N: the number of GPUs per pod');
   const workers = input.workers === undefined ? 1 : parseInteger(input.workers, '--workers', 1, 1000);
-  if (workers > 1 && schedule) throw new UsageError('--workers cannot be combined with --schedule: a distributed job needs a fixed name for its rank-0 address');
+  if (workers > 1 && schedule)
+    throw new UsageError('--workers cannot be combined with --schedule: a distributed job needs a fixed name for its rank-0 address');
   if (input.masterPort !== undefined && workers === 1) throw new UsageError('--master-port applies only to distributed training: add --workers N (N > 1)');
   const masterPort = input.masterPort === undefined ? DEFAULT_MASTER_PORT : parsePort(input.masterPort, '--master-port');
   const env = validateEnv(input.env);
   if (workers > 1) {
     const taken = env.find((e) => DISTRIBUTED_ENV.includes(e.name));
-    if (taken) throw new UsageError(`--env ${taken.name} is set by mlk for --workers; ${taken.name.endsWith('MASTER_PORT') ? 'use --master-port' : 'leave it out'}`);
+    if (taken)
+      throw new UsageError(`--env ${taken.name} is set by mlk for --workers; ${taken.name.endsWith('MASTER_PORT') ? 'use --master-port' : 'leave it out'}`);
   }
   const workdir = input.workdir;
-  if (workdir !== undefined && (!workdir.startsWith('/') || /\s/.test(workdir))) throw new UsageError(`--workdir "${workdir}" must be an absolute path such as /workspace`);
+  if (workdir !== undefined && (!workdir.startsWith('/') || /\s/.test(workdir)))
+    throw new UsageError(`--workdir "${workdir}" must be an absolute path such as /workspace`);
   return {
     name,
     namespace: input.namespace,
@@ -302,15 +328,16 @@ export function planTrain(o: TrainOptions, templates: TemplateSource): TrainPlan
     });
     return { options: o, objects: [cronJob], cronJob };
   }
-  const service = o.workers > 1
-    ? render('headless-service', {
-        name: o.name,
-        namespace: o.namespace,
-        labels,
-        selector: mlkSelector(o.name, 'training'),
-        ports: [{ name: 'master', port: o.masterPort, targetPort: o.masterPort, protocol: 'TCP' }],
-      })
-    : undefined;
+  const service =
+    o.workers > 1
+      ? render('headless-service', {
+          name: o.name,
+          namespace: o.namespace,
+          labels,
+          selector: mlkSelector(o.name, 'training'),
+          ports: [{ name: 'master', port: o.masterPort, targetPort: o.masterPort, protocol: 'TCP' }],
+        })
+      : undefined;
   return { options: o, objects: service ? [service, job] : [job], job, service };
 }
 
@@ -329,7 +356,12 @@ export function jobFromCronJob(cronJob: KubeObject, jobName: string): KubeObject
       labels: { ...(template.metadata?.labels ?? {}) },
       annotations: { ...(template.metadata?.annotations ?? {}), 'cronjob.kubernetes.io/instantiate': 'manual' },
       ownerReferences: [
-        { apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true, blockOwnerDeletion: true } as { kind: string; name: string; uid?: string; controller?: boolean },
+        { apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true, blockOwnerDeletion: true } as {
+          kind: string;
+          name: string;
+          uid?: string;
+          controller?: boolean;
+        },
       ],
     },
     spec: structuredClone(template.spec ?? {}),

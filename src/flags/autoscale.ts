@@ -9,7 +9,11 @@ type InputKey = Exclude<keyof AutoscaleInput, 'target' | 'namespace' | 'off'>;
 const AUTOSCALER_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'min', flags: '--min <n>', description: 'fewest pods, at least 1 (default 1)' },
   { key: 'max', flags: '--max <n>', description: 'most pods (required)' },
-  { key: 'cpu', flags: '--cpu <percent>', description: `target average CPU use in percent of the pods' CPU request, e.g. 70 (default ${DEFAULT_CPU_PERCENT} when no metric is given)` },
+  {
+    key: 'cpu',
+    flags: '--cpu <percent>',
+    description: `target average CPU use in percent of the pods' CPU request, e.g. 70 (default ${DEFAULT_CPU_PERCENT} when no metric is given)`,
+  },
   { key: 'memory', flags: '--memory <percent>', description: "target average memory use in percent of the pods' memory request" },
   {
     key: 'metrics',

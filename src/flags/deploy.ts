@@ -36,8 +36,18 @@ const MODEL_FLAGS: FlagSpec<InputKey>[] = [
 const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'replicas', flags: '--replicas <n>', description: 'number of pods (default 1)' },
   { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
-  { key: 'envFromSecret', flags: '--env-from-secret <secret>', description: 'load every key of a Secret as environment variables (repeatable)', repeatable: true },
-  { key: 'podAnnotations', flags: '--pod-annotation <KEY=VALUE>', description: 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)', repeatable: true },
+  {
+    key: 'envFromSecret',
+    flags: '--env-from-secret <secret>',
+    description: 'load every key of a Secret as environment variables (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'podAnnotations',
+    flags: '--pod-annotation <KEY=VALUE>',
+    description: 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)',
+    repeatable: true,
+  },
   { key: 'cpu', flags: '--cpu <quantity>', description: 'CPU request per pod, e.g. 250m or 2' },
   { key: 'memory', flags: '--memory <quantity>', description: 'memory request per pod, e.g. 64Mi or 8Gi' },
   { key: 'cpuLimit', flags: '--cpu-limit <quantity>', description: 'CPU limit per pod' },
@@ -63,7 +73,11 @@ const RUN_FLAGS: FlagSpec<keyof DeployRunFlags>[] = [
   { key: 'timeout', flags: '--timeout <duration>', description: 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)' },
   { key: 'wait', flags: '--no-wait', description: 'apply and return without waiting for the rollout' },
   { key: 'forceConflicts', flags: '--force-conflicts', description: 'take over fields another field manager owns (server-side apply force)' },
-  { key: 'helm', flags: '--helm', description: 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply' },
+  {
+    key: 'helm',
+    flags: '--helm',
+    description: 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply',
+  },
   { key: 'release', flags: '--release <name>', description: 'Helm release name (default: NAME); implies --helm', parse: (v) => validateReleaseName(v) },
   { key: 'output', flags: '-o, --output <format>', description: 'output format', choices: ['yaml', 'json'] },
 ];
@@ -102,7 +116,10 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   const wizard = !input.server;
   if (!input.server) {
     need('--server', `one of ${SERVER_IDS.join(', ')}`);
-    input.server = await prompter!.select('Model server', SERVER_IDS.map((id) => ({ name: id, value: id, description: PRESETS[id].summary })));
+    input.server = await prompter!.select(
+      'Model server',
+      SERVER_IDS.map((id) => ({ name: id, value: id, description: PRESETS[id].summary })),
+    );
   }
   const preset = PRESETS[input.server as keyof typeof PRESETS];
   if (!preset) return asked;

@@ -24,7 +24,12 @@ const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'activeDeadline', flags: '--active-deadline <duration>', description: 'stop the job when it runs longer than this, e.g. 12h (activeDeadlineSeconds)' },
   { key: 'ttl', flags: '--ttl <duration>', description: 'delete the finished job and its pods after this, e.g. 24h (ttlSecondsAfterFinished)' },
   { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
-  { key: 'envFromSecret', flags: '--env-from-secret <secret>', description: 'load every key of a Secret as environment variables (repeatable)', repeatable: true },
+  {
+    key: 'envFromSecret',
+    flags: '--env-from-secret <secret>',
+    description: 'load every key of a Secret as environment variables (repeatable)',
+    repeatable: true,
+  },
   { key: 'volumes', flags: '--volume <claim:/path[:ro]>', description: 'mount a PersistentVolumeClaim (repeatable), e.g. datasets:/data:ro', repeatable: true },
   { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command' },
   { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
@@ -123,7 +128,9 @@ export async function prepareTrain(ctx: CommandContext, name: string | undefined
   const flags = readFlags(JOB_FLAGS, parsed) as Partial<TrainInput>;
   const run = readFlags(RUN_FLAGS, parsed) as TrainRunFlags;
   if (name === undefined && command.length === 0 && !flags.image && !ctx.prompter()) {
-    throw new UsageError(`NAME is required: mlk train NAME --image IMAGE -- COMMAND, or one of mlk train ${RESERVED_NAMES.filter((n) => n !== 'help').join('|')}`);
+    throw new UsageError(
+      `NAME is required: mlk train NAME --image IMAGE -- COMMAND, or one of mlk train ${RESERVED_NAMES.filter((n) => n !== 'help').join('|')}`,
+    );
   }
   const dryRun = parseDryRun(run.dryRun);
   // Validation comes before any request: the namespace from the cluster is looked up only afterwards.

@@ -34,7 +34,8 @@ export function explainKubeError(error: unknown, identity: ClusterIdentity): unk
       return refusal(`not allowed: ${message}`, `user "${identity.user}" (context "${identity.context}") needs RBAC permission to ${verb} this`);
     case 404: {
       const details = error.status.details;
-      if (details?.kind === 'namespaces') return refusal(`namespace "${details.name}" does not exist`, `create it with: kubectl create namespace ${details.name}`);
+      if (details?.kind === 'namespaces')
+        return refusal(`namespace "${details.name}" does not exist`, `create it with: kubectl create namespace ${details.name}`);
       return refusal(`not found: ${message}`);
     }
     case 409: {

@@ -92,7 +92,12 @@ export class FakeKubeClient implements KubeClient {
 
   private checkNamespace(namespace: string | undefined, apiVersion: string, kind: string): void {
     if (namespace && resourceOf(apiVersion, kind).namespaced && !this.namespaces.has(namespace)) {
-      throw new KubeApiError(404, { reason: 'NotFound', message: `namespaces "${namespace}" not found`, details: { name: namespace, kind: 'namespaces' } }, 'PATCH', `/namespaces/${namespace}`);
+      throw new KubeApiError(
+        404,
+        { reason: 'NotFound', message: `namespaces "${namespace}" not found`, details: { name: namespace, kind: 'namespaces' } },
+        'PATCH',
+        `/namespaces/${namespace}`,
+      );
     }
   }
 
@@ -152,7 +157,13 @@ export class FakeKubeClient implements KubeClient {
     this.fail('patch', ref.kind);
     const key = keyOf(ref.apiVersion, ref.kind, ref.namespace, ref.name);
     const current = this.objects.get(key);
-    if (!current) throw new KubeApiError(404, { reason: 'NotFound', message: `${ref.kind.toLowerCase()}s "${ref.name}" not found`, details: { name: ref.name, kind: ref.kind.toLowerCase() } }, 'PATCH', key);
+    if (!current)
+      throw new KubeApiError(
+        404,
+        { reason: 'NotFound', message: `${ref.kind.toLowerCase()}s "${ref.name}" not found`, details: { name: ref.name, kind: ref.kind.toLowerCase() } },
+        'PATCH',
+        key,
+      );
     const next = structuredClone(current);
     if (options.subresource === 'scale') {
       next.spec.replicas = (body as { spec: { replicas: number } }).spec.replicas;

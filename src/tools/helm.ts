@@ -37,7 +37,10 @@ export function connectionArgs(ctx: HelmContext, namespace: string | undefined):
 
 /** Helm's own reason from its stderr: the last `Error: ...` line, else the last line. */
 export function helmReason(stderr: string, stdout = ''): string {
-  const lines = `${stderr}\n${stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = `${stderr}\n${stdout}`
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = [...lines].reverse().find((l) => l.startsWith('Error:'));
   return (error ?? lines.filter((l) => !l.startsWith('WARNING')).pop() ?? 'helm failed without saying why').replace(/^Error:\s*/, '');
 }
@@ -49,7 +52,7 @@ export interface HelmResult {
 
 /** Runs helm with an argv array; a missing binary and a failing helm become MlkErrors with helm's reason. */
 export async function runHelm(ctx: HelmContext, args: string[], what?: string): Promise<HelmResult> {
-  let result;
+  let result: Awaited<ReturnType<ProcessRunner['run']>>;
   try {
     result = await ctx.runner.run(ctx.binary, args, { env: ctx.env });
   } catch (error) {
@@ -135,7 +138,12 @@ export async function releaseStatus(ctx: HelmContext, release: string, namespace
  * `helm.sh/resource-policy: keep` (mlk's claims) stay. For `mlk delete` on a workload whose objects carry
  * the meta.helm.sh/release-name annotation (see releaseOf).
  */
-export async function uninstallRelease(ctx: HelmContext, release: string, namespace: string, options: { wait?: boolean; timeoutMs?: number } = {}): Promise<string> {
+export async function uninstallRelease(
+  ctx: HelmContext,
+  release: string,
+  namespace: string,
+  options: { wait?: boolean; timeoutMs?: number } = {},
+): Promise<string> {
   const args = ['uninstall', release, ...connectionArgs(ctx, namespace)];
   if (options.wait !== false) args.push('--wait');
   if (options.timeoutMs) args.push('--timeout', helmDuration(options.timeoutMs));
@@ -144,7 +152,9 @@ export async function uninstallRelease(ctx: HelmContext, release: string, namesp
 }
 
 /** The Helm release an object belongs to, from the annotations Helm puts on it. */
-export function releaseOf(object: { metadata?: { annotations?: Record<string, string>; namespace?: string } }): { release: string; namespace?: string } | undefined {
+export function releaseOf(object: {
+  metadata?: { annotations?: Record<string, string>; namespace?: string };
+}): { release: string; namespace?: string } | undefined {
   const annotations = object.metadata?.annotations ?? {};
   const release = annotations[RELEASE_NAME_ANNOTATION];
   return release ? { release, namespace: annotations[RELEASE_NAMESPACE_ANNOTATION] ?? object.metadata?.namespace } : undefined;

@@ -24,6 +24,10 @@ export function formatData(data: unknown, format: 'yaml' | 'json'): string {
 /** Plain columns, padded like kubectl get. */
 export function formatTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3))).join('').trimEnd();
-  return [line(headers), ...rows.map(line)].join('\n') + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3)))
+      .join('')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
 }

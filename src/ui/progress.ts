@@ -14,9 +14,17 @@ export async function startProgress(io: IO, text: string, options: { quiet: bool
   if (io.stderrIsTTY && (io.stderr as { columns?: number }).columns !== 0) {
     const { default: ora } = await import('ora');
     // discardStdin would put the terminal in raw mode, and Ctrl-C would no longer raise SIGINT.
-    const spinner = ora({ text, stream: io.stderr as NodeJS.WritableStream, color: options.color ? 'cyan' : false, isEnabled: true, discardStdin: false }).start();
+    const spinner = ora({
+      text,
+      stream: io.stderr as NodeJS.WritableStream,
+      color: options.color ? 'cyan' : false,
+      isEnabled: true,
+      discardStdin: false,
+    }).start();
     return {
-      update: (t) => void (spinner.text = t),
+      update: (t) => {
+        spinner.text = t;
+      },
       succeed: (t) => void spinner.succeed(t),
       fail: (t) => void spinner.fail(t),
       stop: () => void spinner.stop(),

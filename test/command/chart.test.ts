@@ -18,13 +18,18 @@ let n = 0;
 const freshDir = () => join(scratch, `out-${++n}`);
 
 function helm(args: string[]) {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: join(scratch, 'cache'), HELM_CONFIG_HOME: join(scratch, 'config'), HELM_DATA_HOME: join(scratch, 'data') } });
+  const r = spawnSync(HELM, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CACHE_HOME: join(scratch, 'cache'), HELM_CONFIG_HOME: join(scratch, 'config'), HELM_DATA_HOME: join(scratch, 'data') },
+  });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
 type Obj = { kind: string; metadata: { name: string; annotations?: Record<string, string> } };
 function sorted(text: string): Obj[] {
-  const docs = parseAllDocuments(text).map((d) => d.toJSON() as Obj).filter(Boolean);
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJSON() as Obj)
+    .filter(Boolean);
   for (const d of docs) {
     if (d.kind === 'PersistentVolumeClaim' && d.metadata.annotations) {
       delete d.metadata.annotations['helm.sh/resource-policy'];
@@ -35,9 +40,67 @@ function sorted(text: string): Obj[] {
 }
 
 const CASES: [string, string[]][] = [
-  ['model: the primer TF Serving example', ['model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--pvc-size', '10Gi', '--replicas', '2', '--service-name', 'tf-model-service']],
-  ['model: vLLM on 2 GPUs with a secret and a pod annotation', ['model', 'llama', '--server', 'vllm', '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--gpus', '2', '--env-from-secret', 'hf-token', '--pod-annotation', 'prometheus.io/scrape=true', '--', '--max-model-len=8192']],
-  ['app: the primer web-app with a LoadBalancer', ['app', 'web-app', '--image', 'nginx:latest', '--replicas', '3', '--port', '80', '--expose', 'LoadBalancer', '--service-name', 'web-service', '--cpu', '250m', '--memory-limit', '128Mi', '--env', 'A=1']],
+  [
+    'model: the primer TF Serving example',
+    [
+      'model',
+      'tf-model-server',
+      '--server',
+      'tf-serving',
+      '--model',
+      'my_model',
+      '--model-pvc',
+      'model-pvc',
+      '--pvc-size',
+      '10Gi',
+      '--replicas',
+      '2',
+      '--service-name',
+      'tf-model-service',
+    ],
+  ],
+  [
+    'model: vLLM on 2 GPUs with a secret and a pod annotation',
+    [
+      'model',
+      'llama',
+      '--server',
+      'vllm',
+      '--model',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--gpus',
+      '2',
+      '--env-from-secret',
+      'hf-token',
+      '--pod-annotation',
+      'prometheus.io/scrape=true',
+      '--',
+      '--max-model-len=8192',
+    ],
+  ],
+  [
+    'app: the primer web-app with a LoadBalancer',
+    [
+      'app',
+      'web-app',
+      '--image',
+      'nginx:latest',
+      '--replicas',
+      '3',
+      '--port',
+      '80',
+      '--expose',
+      'LoadBalancer',
+      '--service-name',
+      'web-service',
+      '--cpu',
+      '250m',
+      '--memory-limit',
+      '128Mi',
+      '--env',
+      'A=1',
+    ],
+  ],
 ];
 
 describe.skipIf(helmMissing)('mlk chart: helm lint passes, helm template = mlk deploy --dry-run -o yaml', () => {
@@ -65,7 +128,23 @@ describe.skipIf(helmMissing)('mlk chart: helm lint passes, helm template = mlk d
 describe('mlk chart files and errors', () => {
   it('writes Chart.yaml, values.yaml with the flags, and one template per object', async () => {
     const out = freshDir();
-    const r = await run(['chart', 'app', 'web', '--image', 'nginx:1.27', '--replicas', '2', '--port', '80', '--expose', 'ClusterIP', '--out', out, '--chart-version', '1.2.3']);
+    const r = await run([
+      'chart',
+      'app',
+      'web',
+      '--image',
+      'nginx:1.27',
+      '--replicas',
+      '2',
+      '--port',
+      '80',
+      '--expose',
+      'ClusterIP',
+      '--out',
+      out,
+      '--chart-version',
+      '1.2.3',
+    ]);
     expect(r.code).toBe(0);
     expect(readdirSync(join(out, 'templates')).sort()).toEqual(['deployment.yaml', 'service.yaml']);
     expect(parse(readFileSync(join(out, 'Chart.yaml'), 'utf8'))).toMatchObject({ apiVersion: 'v2', name: 'web', version: '1.2.3', appVersion: '1.27' });
@@ -141,15 +220,39 @@ function dryRunItems(stdout: string): any[] {
 }
 
 describe.skipIf(helmMissing)('mlk chart NAME: read back from the cluster', () => {
-  const TF = ['tf', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'tf-models', '--pvc-size', '1Gi', '--replicas', '2', '--expose', 'NodePort'];
+  const TF = [
+    'tf',
+    '--server',
+    'tf-serving',
+    '--model',
+    'my_model',
+    '--model-pvc',
+    'tf-models',
+    '--pvc-size',
+    '1Gi',
+    '--replicas',
+    '2',
+    '--expose',
+    'NodePort',
+  ];
 
   for (const helmRelease of [undefined, 'tf']) {
     it(`gives back the objects mlk made${helmRelease ? ' (installed as a Helm release)' : ''}: helm template = mlk deploy --dry-run`, async () => {
       const dry = await run(['deploy', 'model', ...TF, '--dry-run', '-o', 'json', '-n', 'ml-team']);
       const kube = new FakeKubeClient({ namespace: 'ml-team' }).seed(...asLive(dryRunItems(dry.stdout), helmRelease));
       // Not mlk's: another instance, and an object of the same instance made by someone else.
-      kube.seed({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'other', namespace: 'ml-team', labels: { 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/managed-by': 'mlk' } }, spec: {} });
-      kube.seed({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'tf-extra', namespace: 'ml-team', labels: { 'app.kubernetes.io/instance': 'tf' } }, spec: {} });
+      kube.seed({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'other', namespace: 'ml-team', labels: { 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/managed-by': 'mlk' } },
+        spec: {},
+      });
+      kube.seed({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'tf-extra', namespace: 'ml-team', labels: { 'app.kubernetes.io/instance': 'tf' } },
+        spec: {},
+      });
       const out = freshDir();
       const r = await run(['chart', 'tf', '--out', out, '-n', 'ml-team'], { kube });
       expect(r.stderr).toContain('Wrote a chart of tf (from namespace ml-team)');
@@ -186,8 +289,32 @@ function sortedObjects(objects: any[]): Obj[] {
 }
 
 const TRAIN_CASES: [string, string[]][] = [
-  ['train: one GPU job with a volume and retries', ['train', 'run-1', '--image', 'pytorch/pytorch:2.5', '--gpus', '1', '--volume', 'datasets:/data:ro', '--backoff-limit', '2', '--ttl', '24h', '--env', 'EPOCHS=3', '--', 'python', 'train.py']],
-  ['train: distributed, 2 workers (Indexed Job + headless Service)', ['train', 'dist', '--image', 'pytorch/pytorch:2.5', '--gpus', '2', '--workers', '2', '--', 'torchrun', 'train.py']],
+  [
+    'train: one GPU job with a volume and retries',
+    [
+      'train',
+      'run-1',
+      '--image',
+      'pytorch/pytorch:2.5',
+      '--gpus',
+      '1',
+      '--volume',
+      'datasets:/data:ro',
+      '--backoff-limit',
+      '2',
+      '--ttl',
+      '24h',
+      '--env',
+      'EPOCHS=3',
+      '--',
+      'python',
+      'train.py',
+    ],
+  ],
+  [
+    'train: distributed, 2 workers (Indexed Job + headless Service)',
+    ['train', 'dist', '--image', 'pytorch/pytorch:2.5', '--gpus', '2', '--workers', '2', '--', 'torchrun', 'train.py'],
+  ],
   ['train: a schedule (CronJob)', ['train', 'nightly', '--image', 'busybox', '--schedule', '0 2 * * *', '--time-zone', 'Europe/Berlin', '--', 'echo', 'hi']],
   ['autoscale: an HPA', ['autoscale', 'web', '--min', '2', '--max', '10', '--cpu', '70', '--scale-down-stabilization', '5m']],
 ];
@@ -211,7 +338,8 @@ describe.skipIf(helmMissing)('mlk chart train|autoscale: the same objects as the
 
   it('chart autoscale lists the flags of mlk autoscale in its help, and a missing --max is exit 2 with no chart', async () => {
     const help = await run(['chart', 'autoscale', '--help']);
-    for (const flag of ['--min <n>', '--max <n>', '--cpu <percent>', '--metric <NAME=TARGET>', '--hpa-name <name>', '--out <dir>']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--min <n>', '--max <n>', '--cpu <percent>', '--metric <NAME=TARGET>', '--hpa-name <name>', '--out <dir>'])
+      expect(help.stdout).toContain(flag);
     const out = freshDir();
     const r = await run(['chart', 'autoscale', 'web', '--out', out]);
     expect(r.code).toBe(2);
@@ -221,7 +349,8 @@ describe.skipIf(helmMissing)('mlk chart train|autoscale: the same objects as the
 
   it('chart train lists the flags of mlk train in its help and takes none that would apply or wait', async () => {
     const help = await run(['chart', 'train', '--help']);
-    for (const flag of ['--image <image>', '--gpus <n>', '--workers <n>', '--schedule <cron>', '--volume <claim:/path[:ro]>', '--out <dir>']) expect(help.stdout).toContain(flag);
+    for (const flag of ['--image <image>', '--gpus <n>', '--workers <n>', '--schedule <cron>', '--volume <claim:/path[:ro]>', '--out <dir>'])
+      expect(help.stdout).toContain(flag);
     for (const flag of ['--dry-run', '--no-wait', '--replace', '--follow']) expect(help.stdout).not.toContain(flag);
     const out = freshDir();
     const r = await run(['chart', 'train', 'j1', '--image', 'busybox', '--out', out, '--dry-run=none', '--no-wait', '--', 'echo']);

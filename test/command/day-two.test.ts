@@ -6,7 +6,21 @@ import type { KubeObject } from '../../src/core/kube-object.js';
 import { readyCluster, run, ScriptedPrompter, StubRunner } from '../support/harness.js';
 
 const WEB = ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--cpu', '100m', '--expose', 'ClusterIP'];
-const TF = ['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--pvc-size', '1Gi', '--cpu', '100m'];
+const TF = [
+  'deploy',
+  'model',
+  'tf-model-server',
+  '--server',
+  'tf-serving',
+  '--model',
+  'my_model',
+  '--model-pvc',
+  'model-pvc',
+  '--pvc-size',
+  '1Gi',
+  '--cpu',
+  '100m',
+];
 const ref = (name: string, kind = 'Deployment', apiVersion = 'apps/v1') => ({ apiVersion, kind, name, namespace: 'default' });
 
 /** A ready cluster with `mlk deploy app web` already done. */
@@ -21,13 +35,30 @@ async function withWeb(extra: string[] = []): Promise<FakeKubeClient> {
 function pod(name: string, instance: string, options: { ready?: boolean; waiting?: string; created?: string; containers?: any[] } = {}): KubeObject {
   const ready = options.ready ?? true;
   return {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name, namespace: 'default', creationTimestamp: options.created ?? '2026-01-01T00:00:00Z', labels: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' } },
-    spec: { nodeName: 'node-1', containers: options.containers ?? [{ name: instance, ports: [{ name: 'http', containerPort: 80 }], resources: { requests: { cpu: '100m' } } }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'default',
+      creationTimestamp: options.created ?? '2026-01-01T00:00:00Z',
+      labels: { 'app.kubernetes.io/instance': instance, 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' },
+    },
+    spec: {
+      nodeName: 'node-1',
+      containers: options.containers ?? [{ name: instance, ports: [{ name: 'http', containerPort: 80 }], resources: { requests: { cpu: '100m' } } }],
+    },
     status: {
       phase: options.waiting ? 'Pending' : 'Running',
       conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
-      containerStatuses: [{ name: instance, image: 'nginx', ready, restartCount: options.waiting === 'CrashLoopBackOff' ? 4 : 0, state: options.waiting ? { waiting: { reason: options.waiting } } : { running: {} } }],
+      containerStatuses: [
+        {
+          name: instance,
+          image: 'nginx',
+          ready,
+          restartCount: options.waiting === 'CrashLoopBackOff' ? 4 : 0,
+          state: options.waiting ? { waiting: { reason: options.waiting } } : { running: {} },
+        },
+      ],
     },
   };
 }
@@ -49,14 +80,18 @@ describe('mlk scale', () => {
     kube.calls.length = 0;
     const r = await run(['scale', 'web', '--replicas', '5'], { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('horizontalpodautoscaler/model-hpa controls deployment/web (min 1, max 10) and would override --replicas 5; nothing was changed');
+    expect(r.stderr).toContain(
+      'horizontalpodautoscaler/model-hpa controls deployment/web (min 1, max 10) and would override --replicas 5; nothing was changed',
+    );
     expect(r.stderr).toContain('mlk autoscale web --min 5 --max 10');
     expect(kube.calls.filter((c) => c.verb === 'patch')).toEqual([]);
   });
 
   it('stops early with the reason when new pods crash', async () => {
     const kube = await withWeb();
-    kube.onApply('Deployment', (d, fake) => fake.update(ref(d.metadata.name), (x) => void (x.status = { ...x.status, readyReplicas: 1, availableReplicas: 1 })));
+    kube.onApply('Deployment', (d, fake) =>
+      fake.update(ref(d.metadata.name), (x) => void (x.status = { ...x.status, readyReplicas: 1, availableReplicas: 1 })),
+    );
     kube.seed(pod('web-new', 'web', { ready: false, waiting: 'CrashLoopBackOff' }));
     const r = await run(['scale', 'web', '--replicas', '3'], { kube });
     expect(r.code).toBe(1);
@@ -65,8 +100,17 @@ describe('mlk scale', () => {
 
   it('scales a StatefulSet named as statefulset/NAME', async () => {
     const kube = new FakeKubeClient().onApply('StatefulSet', (s, fake) =>
-      fake.update(ref(s.metadata.name, 'StatefulSet'), (x) => void (x.status = { observedGeneration: x.metadata.generation, replicas: x.spec.replicas, readyReplicas: x.spec.replicas })));
-    kube.seed({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'default', generation: 1 }, spec: { replicas: 1, selector: { matchLabels: { app: 'db' } } } });
+      fake.update(
+        ref(s.metadata.name, 'StatefulSet'),
+        (x) => void (x.status = { observedGeneration: x.metadata.generation, replicas: x.spec.replicas, readyReplicas: x.spec.replicas }),
+      ),
+    );
+    kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'db', namespace: 'default', generation: 1 },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'db' } } },
+    });
     const r = await run(['scale', 'statefulset/db', '--replicas', '3'], { kube });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('statefulset.apps/db scaled from 1 to 3 replicas');
@@ -78,7 +122,12 @@ describe('mlk scale', () => {
     const bad = await run(['scale', 'web', '--replicas', '-1'], { kube });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--replicas must be at least 0, got -1');
-    for (const argv of [['scale', 'web', '--replicas', '-1'], ['autoscale', 'web', '--min', '0', '--max', '2'], ['rollback', 'web', '--to-revision', 'x'], ['delete', 'Web']]) {
+    for (const argv of [
+      ['scale', 'web', '--replicas', '-1'],
+      ['autoscale', 'web', '--min', '0', '--max', '2'],
+      ['rollback', 'web', '--to-revision', 'x'],
+      ['delete', 'Web'],
+    ]) {
       const r = await run(argv);
       expect([r.code, r.connected], argv.join(' ')).toEqual([2, false]);
     }
@@ -114,7 +163,11 @@ describe('mlk autoscale', () => {
     const original = kube.get.bind(kube);
     kube.get = async (r) => {
       if (r.kind === 'HorizontalPodAutoscaler' && ++polls === 3) {
-        kube.update(r, (h) => void (h.status = { currentReplicas: 2, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 45 } } }] }));
+        kube.update(
+          r,
+          (h) =>
+            void (h.status = { currentReplicas: 2, currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 45 } } }] }),
+        );
       }
       return original(r);
     };
@@ -125,10 +178,15 @@ describe('mlk autoscale', () => {
     const hpa = (await original(ref('model-hpa', 'HorizontalPodAutoscaler', 'autoscaling/v2')))!;
     expect(hpa.spec).toEqual({
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'tf-model-server' },
-      minReplicas: 1, maxReplicas: 10,
+      minReplicas: 1,
+      maxReplicas: 10,
       metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
     });
-    expect(hpa.metadata.labels).toMatchObject({ 'app.kubernetes.io/instance': 'tf-model-server', 'app.kubernetes.io/name': 'tf-serving', 'app.kubernetes.io/managed-by': 'mlk' });
+    expect(hpa.metadata.labels).toMatchObject({
+      'app.kubernetes.io/instance': 'tf-model-server',
+      'app.kubernetes.io/name': 'tf-serving',
+      'app.kubernetes.io/managed-by': 'mlk',
+    });
   });
 
   it('says so but exits 0 when no metrics arrive within the wait', async () => {
@@ -212,14 +270,25 @@ describe('mlk status', () => {
     expect(row).toMatch(/^deployment\s+web\s+1\/1\s+nginx:1\.27\s+web\.default\.svc:80\s+1-4, now \?, cpu: <unknown>\/70%/);
     const json = JSON.parse((await run(['status', '-o', 'json'], { kube })).stdout);
     expect(json.namespace).toBe('default');
-    expect(json.items).toEqual([expect.objectContaining({ kind: 'Deployment', name: 'web', ready: 1, desired: 1, images: ['nginx:1.27'], endpoints: ['web.default.svc:80'] })]);
+    expect(json.items).toEqual([
+      expect.objectContaining({ kind: 'Deployment', name: 'web', ready: 1, desired: 1, images: ['nginx:1.27'], endpoints: ['web.default.svc:80'] }),
+    ]);
     expect(json.items[0].hpa).toMatchObject({ name: 'web', min: 1, max: 4 });
   });
 
   it('for one NAME shows its pods and latest warnings in words; an unknown NAME says what exists', async () => {
     const kube = await withWeb();
     kube.seed(pod('web-abc', 'web'), pod('web-bad', 'web', { ready: false, waiting: 'ImagePullBackOff' }));
-    kube.seed({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'e1', namespace: 'default' }, type: 'Warning', reason: 'Failed', message: 'Failed to pull image "nginx:nope"', count: 3, involvedObject: { kind: 'Pod', name: 'web-bad' } } as KubeObject);
+    kube.seed({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e1', namespace: 'default' },
+      type: 'Warning',
+      reason: 'Failed',
+      message: 'Failed to pull image "nginx:nope"',
+      count: 3,
+      involvedObject: { kind: 'Pod', name: 'web-bad' },
+    } as KubeObject);
     const r = await run(['status', 'web'], { kube });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/web-abc\s+Running\s+1\/1\s+0\s+node-1/);
@@ -279,7 +348,18 @@ describe('mlk history and rollback', () => {
       const template = structuredClone(d.spec.template);
       template.metadata.labels['pod-template-hash'] = `h${revision}`;
       template.spec.containers[0].image = image;
-      return { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: `web-h${revision}`, namespace: 'default', labels: template.metadata.labels, annotations: { 'deployment.kubernetes.io/revision': String(revision) }, ownerReferences: [{ kind: 'Deployment', name: 'web', uid: d.metadata.uid }] }, spec: { template } };
+      return {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: {
+          name: `web-h${revision}`,
+          namespace: 'default',
+          labels: template.metadata.labels,
+          annotations: { 'deployment.kubernetes.io/revision': String(revision) },
+          ownerReferences: [{ kind: 'Deployment', name: 'web', uid: d.metadata.uid }],
+        },
+        spec: { template },
+      };
     };
     kube.seed(rs(1, 'nginx:1.27'), rs(2, 'nginx:1.28'));
     kube.update(ref('web'), (x) => {
@@ -298,7 +378,10 @@ describe('mlk history and rollback', () => {
     expect(lines[1]).toMatch(/^1\s+nginx:1\.27\s+.*first revision$/);
     expect(lines[2]).toMatch(/^2 \*\s+nginx:1\.28\s+.*image nginx:1\.27 -> nginx:1\.28$/);
     const json = JSON.parse((await run(['history', 'web', '-o', 'json'], { kube })).stdout);
-    expect(json.revisions.map((x: any) => [x.revision, x.current])).toEqual([[1, false], [2, true]]);
+    expect(json.revisions.map((x: any) => [x.revision, x.current])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
   });
 
   it('rollback restores the previous template and waits', async () => {
@@ -312,10 +395,16 @@ describe('mlk history and rollback', () => {
     expect(d.spec.template.metadata.labels['pod-template-hash']).toBeUndefined();
   });
 
-  it("rollback of a Deployment mlk applied goes through server-side apply, keeping mlk the owner of the image", async () => {
+  it('rollback of a Deployment mlk applied goes through server-side apply, keeping mlk the owner of the image', async () => {
     const kube = await twoRevisions();
     kube.update(ref('web'), (d) => {
-      d.metadata.managedFields = [{ manager: 'mlk', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': {} }, 'f:spec': { 'f:replicas': {}, 'f:selector': {}, 'f:template': {} } } }];
+      d.metadata.managedFields = [
+        {
+          manager: 'mlk',
+          operation: 'Apply',
+          fieldsV1: { 'f:metadata': { 'f:labels': {} }, 'f:spec': { 'f:replicas': {}, 'f:selector': {}, 'f:template': {} } },
+        },
+      ];
     });
     const r = await run(['rollback', 'web'], { kube });
     expect(r.code).toBe(0);
@@ -342,8 +431,21 @@ describe('mlk delete', () => {
     const kube = readyCluster();
     expect((await run(TF, { kube })).code).toBe(0);
     expect((await run(['autoscale', 'tf-model-server', '--max', '3', '--no-wait'], { kube })).code).toBe(0);
-    kube.seed({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'tf-model-server-train', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'tf-model-server', 'app.kubernetes.io/managed-by': 'mlk', 'app.kubernetes.io/component': 'training' } } });
-    kube.seed({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'other', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/managed-by': 'mlk' } }, spec: {} });
+    kube.seed({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: {
+        name: 'tf-model-server-train',
+        namespace: 'default',
+        labels: { 'app.kubernetes.io/instance': 'tf-model-server', 'app.kubernetes.io/managed-by': 'mlk', 'app.kubernetes.io/component': 'training' },
+      },
+    });
+    kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'other', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/managed-by': 'mlk' } },
+      spec: {},
+    });
     kube.calls.length = 0;
     return kube;
   }
@@ -381,7 +483,11 @@ describe('mlk delete', () => {
     expect(no.stderr).toContain('  deployment.apps/tf-model-server\n');
     expect(no.stderr).toContain('persistentvolumeclaim/model-pvc (kept: data; add --delete-data to delete it)');
     expect(kube.calls.filter((c) => c.verb === 'delete')).toEqual([]);
-    const yes = await run(['delete', 'tf-model-server', '--delete-data'], { kube, tty: true, prompter: new ScriptedPrompter({ 'Delete 5 objects of tf-model-server?': true }) });
+    const yes = await run(['delete', 'tf-model-server', '--delete-data'], {
+      kube,
+      tty: true,
+      prompter: new ScriptedPrompter({ 'Delete 5 objects of tf-model-server?': true }),
+    });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toContain('persistentvolumeclaim/model-pvc deleted');
     expect(await kube.get(ref('model-pvc', 'PersistentVolumeClaim', 'v1'))).toBeUndefined();
@@ -404,9 +510,19 @@ describe('mlk exec and port-forward', () => {
     const kube = await withWeb();
     kube.seed(pod('web-old', 'web', { created: '2025-12-01T00:00:00Z', ready: false }), pod('web-a', 'web'));
     const runner = new StubRunner().on(['exec'], { exitCode: 0 });
-    const r = await run(['exec', 'web', '--kubeconfig', '/tmp/kc', '--context', 'lab', '--', 'ls', '/models'], { kube, runner, env: { MLK_KUBECTL: '/opt/kubectl' } });
+    const r = await run(['exec', 'web', '--kubeconfig', '/tmp/kc', '--context', 'lab', '--', 'ls', '/models'], {
+      kube,
+      runner,
+      env: { MLK_KUBECTL: '/opt/kubectl' },
+    });
     expect(r.code).toBe(0);
-    expect(runner.calls).toEqual([{ file: '/opt/kubectl', args: ['exec', '-i', 'web-a', '-n', 'default', '--kubeconfig', '/tmp/kc', '--context', 'lab', '--', 'ls', '/models'], env: undefined }]);
+    expect(runner.calls).toEqual([
+      {
+        file: '/opt/kubectl',
+        args: ['exec', '-i', 'web-a', '-n', 'default', '--kubeconfig', '/tmp/kc', '--context', 'lab', '--', 'ls', '/models'],
+        env: undefined,
+      },
+    ]);
   });
 
   it("uses -t and sh on a terminal, and exits with kubectl's code", async () => {
@@ -462,8 +578,16 @@ describe('mlk exec and port-forward', () => {
 describe('mlk top', () => {
   it('shows CPU and memory from the metrics API and GPUs from the pod spec', async () => {
     const kube = await withWeb();
-    kube.seed(pod('web-a', 'web', { containers: [{ name: 'web', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { 'nvidia.com/gpu': 1 } } }] }), pod('web-b', 'web'));
-    kube.seed({ apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'web-a', namespace: 'default', labels: pod('x', 'web').metadata.labels }, containers: [{ name: 'web', usage: { cpu: '45000000n', memory: '33554432' } }] } as KubeObject);
+    kube.seed(
+      pod('web-a', 'web', { containers: [{ name: 'web', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { 'nvidia.com/gpu': 1 } } }] }),
+      pod('web-b', 'web'),
+    );
+    kube.seed({
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      kind: 'PodMetrics',
+      metadata: { name: 'web-a', namespace: 'default', labels: pod('x', 'web').metadata.labels },
+      containers: [{ name: 'web', usage: { cpu: '45000000n', memory: '33554432' } }],
+    } as KubeObject);
     const r = await run(['top', 'web'], { kube });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
@@ -475,7 +599,15 @@ describe('mlk top', () => {
   it('says metrics-server is missing when the metrics API answers 404 or 503', async () => {
     for (const status of [404, 503]) {
       const kube = await withWeb();
-      kube.failOn.set('list/PodMetrics', new KubeApiError(status, { message: 'the server could not find the requested resource' }, 'GET', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods'));
+      kube.failOn.set(
+        'list/PodMetrics',
+        new KubeApiError(
+          status,
+          { message: 'the server could not find the requested resource' },
+          'GET',
+          '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods',
+        ),
+      );
       const r = await run(['top'], { kube });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('metrics-server is not installed or not ready');

@@ -83,12 +83,50 @@ describe('dry runs', () => {
 
 describe('cluster errors read as sentences', () => {
   const cases: [string, Error, string][] = [
-    ['unreachable', new KubeUnreachableError('https://10.0.0.1:6443', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })), 'cannot reach the Kubernetes API server https://fake.invalid (context "fake"): connection refused'],
+    [
+      'unreachable',
+      new KubeUnreachableError('https://10.0.0.1:6443', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      'cannot reach the Kubernetes API server https://fake.invalid (context "fake"): connection refused',
+    ],
     ['401', new KubeApiError(401, { message: 'Unauthorized' }, 'PATCH', '/x'), 'rejected the credentials of user "tester" (context "fake")'],
-    ['403', new KubeApiError(403, { message: 'deployments.apps "web" is forbidden: User "tester" cannot patch resource "deployments" in API group "apps" in the namespace "prod"' }, 'PATCH', '/x'), 'not allowed: deployments.apps "web" is forbidden: User "tester" cannot patch'],
-    ['404 namespace', new KubeApiError(404, { message: 'namespaces "nope" not found', details: { name: 'nope', kind: 'namespaces' } }, 'PATCH', '/x'), 'namespace "nope" does not exist'],
-    ['409', new KubeApiError(409, { message: 'Apply failed with 1 conflict', details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.replicas', message: 'conflict with "kubectl-scale" using apps/v1' }] } }, 'PATCH', '/x'), 'another field manager owns fields mlk wants to set: .spec.replicas (owned by "kubectl-scale" using apps/v1)'],
-    ['422', new KubeApiError(422, { message: 'invalid', details: { causes: [{ field: 'spec.template.spec.containers[0].image', message: 'Required value' }] } }, 'PATCH', '/x'), 'the cluster rejected the object as invalid: spec.template.spec.containers[0].image: Required value'],
+    [
+      '403',
+      new KubeApiError(
+        403,
+        { message: 'deployments.apps "web" is forbidden: User "tester" cannot patch resource "deployments" in API group "apps" in the namespace "prod"' },
+        'PATCH',
+        '/x',
+      ),
+      'not allowed: deployments.apps "web" is forbidden: User "tester" cannot patch',
+    ],
+    [
+      '404 namespace',
+      new KubeApiError(404, { message: 'namespaces "nope" not found', details: { name: 'nope', kind: 'namespaces' } }, 'PATCH', '/x'),
+      'namespace "nope" does not exist',
+    ],
+    [
+      '409',
+      new KubeApiError(
+        409,
+        {
+          message: 'Apply failed with 1 conflict',
+          details: { causes: [{ reason: 'FieldManagerConflict', field: '.spec.replicas', message: 'conflict with "kubectl-scale" using apps/v1' }] },
+        },
+        'PATCH',
+        '/x',
+      ),
+      'another field manager owns fields mlk wants to set: .spec.replicas (owned by "kubectl-scale" using apps/v1)',
+    ],
+    [
+      '422',
+      new KubeApiError(
+        422,
+        { message: 'invalid', details: { causes: [{ field: 'spec.template.spec.containers[0].image', message: 'Required value' }] } },
+        'PATCH',
+        '/x',
+      ),
+      'the cluster rejected the object as invalid: spec.template.spec.containers[0].image: Required value',
+    ],
   ];
   for (const [label, error, message] of cases) {
     it(label, async () => {
@@ -147,8 +185,13 @@ describe('configuration', () => {
 
   it('uses a template folder that overrides one template', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlk-templates-'));
-    writeFileSync(join(dir, 'service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Values.name }}"\n  namespace: "{{ .Values.namespace }}"\n  annotations:\n    team: ml\nspec:\n  type: "{{ .Values.type }}"\n  selector: "{{ .Values.selector }}"\n  ports: "{{ .Values.ports }}"\n');
-    const r = await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80', '--expose', 'ClusterIP', '--dry-run', '-o', 'json'], { env: { MLK_TEMPLATES: dir } });
+    writeFileSync(
+      join(dir, 'service.yaml'),
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Values.name }}"\n  namespace: "{{ .Values.namespace }}"\n  annotations:\n    team: ml\nspec:\n  type: "{{ .Values.type }}"\n  selector: "{{ .Values.selector }}"\n  ports: "{{ .Values.ports }}"\n',
+    );
+    const r = await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80', '--expose', 'ClusterIP', '--dry-run', '-o', 'json'], {
+      env: { MLK_TEMPLATES: dir },
+    });
     expect(r.code).toBe(0);
     const [deployment, service] = JSON.parse(r.stdout).items;
     expect(service.metadata.annotations).toEqual({ team: 'ml' });

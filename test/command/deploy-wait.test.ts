@@ -37,7 +37,15 @@ describe('deploy stops early and says why', () => {
   it('a container that keeps crashing, with its last log lines', async () => {
     const kube = stuckCluster({
       phase: 'Running',
-      containerStatuses: [{ name: 'web', image: 'nginx', restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 3, reason: 'Error' } } }],
+      containerStatuses: [
+        {
+          name: 'web',
+          image: 'nginx',
+          restartCount: 4,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 3, reason: 'Error' } },
+        },
+      ],
     });
     kube.logs.set('default/web-7d9f-abcde', 'starting\nloading config\nFATAL: no such file /etc/app.conf\n');
     const r = await run(['deploy', 'app', 'web', '--image', 'nginx'], { kube });
@@ -50,7 +58,15 @@ describe('deploy stops early and says why', () => {
   it('an OOM kill, with the memory limit', async () => {
     const kube = stuckCluster({
       phase: 'Running',
-      containerStatuses: [{ name: 'web', image: 'nginx', restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } }],
+      containerStatuses: [
+        {
+          name: 'web',
+          image: 'nginx',
+          restartCount: 1,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+        },
+      ],
     });
     const r = await run(['deploy', 'app', 'web', '--image', 'nginx', '--memory-limit', '128Mi'], { kube });
     expect(r.code).toBe(1);
@@ -60,7 +76,14 @@ describe('deploy stops early and says why', () => {
   it('not enough GPUs anywhere, once the problem has lasted past the grace period', async () => {
     const kube = stuckCluster({
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available.' }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 Insufficient nvidia.com/gpu. preemption: 0/4 nodes are available.',
+        },
+      ],
     });
     const r = await run(['deploy', 'model', 'llm', '--server', 'vllm', '--model', 'm', '--gpus', '16'], { kube });
     expect(r.code).toBe(1);
@@ -70,12 +93,27 @@ describe('deploy stops early and says why', () => {
   it('a claim that is not bound', async () => {
     const kube = stuckCluster({
       phase: 'Pending',
-      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims.' }],
+      conditions: [
+        {
+          type: 'PodScheduled',
+          status: 'False',
+          reason: 'Unschedulable',
+          message: '0/4 nodes are available: pod has unbound immediate PersistentVolumeClaims.',
+        },
+      ],
     });
-    kube.seed({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'model-pvc', namespace: 'default' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } }, status: { phase: 'Pending' } });
+    kube.seed({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'model-pvc', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+      status: { phase: 'Pending' },
+    });
     const r = await run(['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'model-pvc'], { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('PersistentVolumeClaim model-pvc is not bound (status Pending): no volume of 10Gi (ReadWriteOnce) is available in the default class');
+    expect(r.stderr).toContain(
+      'PersistentVolumeClaim model-pvc is not bound (status Pending): no volume of 10Gi (ReadWriteOnce) is available in the default class',
+    );
   });
 
   it('gives up at --timeout with the ready count', async () => {

@@ -3,7 +3,21 @@ import { parseAllDocuments } from 'yaml';
 import { FakeKubeClient } from '../../src/kube/fake.js';
 import { readyCluster, run, ScriptedPrompter } from '../support/harness.js';
 
-const PRIMER_TF = ['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--replicas', '2', '--service-name', 'tf-model-service'];
+const PRIMER_TF = [
+  'deploy',
+  'model',
+  'tf-model-server',
+  '--server',
+  'tf-serving',
+  '--model',
+  'my_model',
+  '--model-pvc',
+  'model-pvc',
+  '--replicas',
+  '2',
+  '--service-name',
+  'tf-model-service',
+];
 
 function docs(text: string): any[] {
   return parseAllDocuments(text).map((d) => d.toJSON());
@@ -44,7 +58,13 @@ describe('mlk deploy against a cluster', () => {
 
   it('prompts for what is missing on a terminal and prints the full command', async () => {
     const kube = readyCluster();
-    const prompter = new ScriptedPrompter({ 'Model server': 'vllm', 'GPUs per pod': '2', 'Container image': 'vllm/vllm-openai:v0.11.0', 'Model name': 'facebook/opt-125m', 'Model volume': '' });
+    const prompter = new ScriptedPrompter({
+      'Model server': 'vllm',
+      'GPUs per pod': '2',
+      'Container image': 'vllm/vllm-openai:v0.11.0',
+      'Model name': 'facebook/opt-125m',
+      'Model volume': '',
+    });
     const r = await run(['deploy', 'model', 'chat', '--no-wait', '--env', 'A=1'], { kube, tty: true, prompter });
     expect(r.code).toBe(0);
     expect(prompter.asked).toContain('GPUs per pod');

@@ -71,7 +71,15 @@ describe('mlk expose', () => {
 
   it('exposes any deployment/NAME with its own selector', async () => {
     const kube = readyCluster();
-    kube.seed({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'legacy', namespace: 'default' }, spec: { selector: { matchLabels: { app: 'legacy' } }, template: { spec: { containers: [{ name: 'c', ports: [{ name: 'web', containerPort: 3000 }] }] } } } });
+    kube.seed({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'legacy', namespace: 'default' },
+      spec: {
+        selector: { matchLabels: { app: 'legacy' } },
+        template: { spec: { containers: [{ name: 'c', ports: [{ name: 'web', containerPort: 3000 }] }] } },
+      },
+    });
     const r = await run(['expose', 'deployment/legacy', '--type', 'ClusterIP', '--port', '80', '--target-port', 'web', '-o', 'json'], { kube });
     expect(r.code).toBe(0);
     const svc = JSON.parse(r.stdout);

@@ -8,8 +8,9 @@ import { run, StubRunner } from '../support/harness.js';
 const V4 = { stdout: 'v4.1.4+g05fa379\n' };
 const V3 = { stdout: 'v3.17.3+ge4da497\n' };
 const NOT_FOUND = { exitCode: 1, stderr: 'Error: release: not found\n' };
-const release = (name: string, revision: number, namespace = 'default', status = 'deployed') =>
-  ({ stdout: JSON.stringify({ name, namespace, version: revision, info: { status }, manifest: '' }) });
+const release = (name: string, revision: number, namespace = 'default', status = 'deployed') => ({
+  stdout: JSON.stringify({ name, namespace, version: revision, info: { status }, manifest: '' }),
+});
 
 const WEB = ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--expose', 'ClusterIP'];
 
@@ -33,10 +34,27 @@ describe('mlk deploy --helm', () => {
     expect(r.stderr).toContain('release web deployed: revision 1 in namespace default');
     expect(r.code).toBe(0);
     const { args, chart, files, values } = up.seen[0]!;
-    expect(args).toEqual(['upgrade', '--install', 'web', chart, '--namespace', 'default', '--wait=watcher', '--rollback-on-failure', '--timeout', '90s', '--output', 'json']);
+    expect(args).toEqual([
+      'upgrade',
+      '--install',
+      'web',
+      chart,
+      '--namespace',
+      'default',
+      '--wait=watcher',
+      '--rollback-on-failure',
+      '--timeout',
+      '90s',
+      '--output',
+      'json',
+    ]);
     expect(files).toEqual(['deployment.yaml', 'service.yaml']);
     expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27' });
-    expect(values.deployment.labels).toMatchObject({ 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/managed-by': 'mlk', 'mlk.dev/helm-release': 'web' });
+    expect(values.deployment.labels).toMatchObject({
+      'app.kubernetes.io/instance': 'web',
+      'app.kubernetes.io/managed-by': 'mlk',
+      'mlk.dev/helm-release': 'web',
+    });
     expect(values.deployment.selector['mlk.dev/helm-release']).toBeUndefined();
     expect(values.service.labels['mlk.dev/helm-release']).toBe('web');
     expect(existsSync(chart)).toBe(false);
@@ -47,22 +65,48 @@ describe('mlk deploy --helm', () => {
     expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
   });
 
-  it('uses --atomic with helm 3, the release name from --release, and mlk\'s kubeconfig and context', async () => {
+  it("uses --atomic with helm 3, the release name from --release, and mlk's kubeconfig and context", async () => {
     const up = captureUpgrade(release('web-prod', 2, 'ml'));
-    const runner = new StubRunner().on(['version'], V3).on(['status'], release('web-prod', 1, 'ml')).on(['upgrade'], up.fn);
-    const r = await run([...WEB, '--release', 'web-prod', '-n', 'ml', '--kubeconfig', '/k/config', '--context', 'lab'], { kube: new FakeKubeClient({ namespace: 'ml' }), runner });
+    const runner = new StubRunner()
+      .on(['version'], V3)
+      .on(['status'], release('web-prod', 1, 'ml'))
+      .on(['upgrade'], up.fn);
+    const r = await run([...WEB, '--release', 'web-prod', '-n', 'ml', '--kubeconfig', '/k/config', '--context', 'lab'], {
+      kube: new FakeKubeClient({ namespace: 'ml' }),
+      runner,
+    });
     expect(r.code).toBe(0);
     const { args, chart } = up.seen[0]!;
-    expect(args).toEqual(['upgrade', '--install', 'web-prod', chart, '--namespace', 'ml', '--kubeconfig', '/k/config', '--kube-context', 'lab', '--wait', '--atomic', '--timeout', '300s', '--output', 'json']);
+    expect(args).toEqual([
+      'upgrade',
+      '--install',
+      'web-prod',
+      chart,
+      '--namespace',
+      'ml',
+      '--kubeconfig',
+      '/k/config',
+      '--kube-context',
+      'lab',
+      '--wait',
+      '--atomic',
+      '--timeout',
+      '300s',
+      '--output',
+      'json',
+    ]);
     expect(r.stderr).toContain('Upgrading release web-prod (revision 2)');
   });
 
-  it('a failed upgrade is rolled back by helm, and mlk says so with helm\'s reason (exit 1)', async () => {
+  it("a failed upgrade is rolled back by helm, and mlk says so with helm's reason (exit 1)", async () => {
     let statusCalls = 0;
     const runner = new StubRunner()
       .on(['version'], V4)
       .on(['status'], () => release('web', ++statusCalls === 1 ? 1 : 3))
-      .on(['upgrade'], { exitCode: 1, stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded\n' });
+      .on(['upgrade'], {
+        exitCode: 1,
+        stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: context deadline exceeded\n',
+      });
     const r = await run([...WEB, '--helm'], { kube: new FakeKubeClient(), runner });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('helm upgrade of release web failed: UPGRADE FAILED: release web failed, and has been rolled back');
@@ -73,16 +117,27 @@ describe('mlk deploy --helm', () => {
     const kube = new FakeKubeClient().seed({
       apiVersion: 'v1',
       kind: 'Pod',
-      metadata: { name: 'web-abc', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' } },
+      metadata: {
+        name: 'web-abc',
+        namespace: 'default',
+        labels: { 'app.kubernetes.io/instance': 'web', 'app.kubernetes.io/component': 'server', 'app.kubernetes.io/managed-by': 'mlk' },
+      },
       spec: { containers: [{ name: 'web', image: 'nginx:no-such-tag' }] },
-      status: { phase: 'Pending', containerStatuses: [{ name: 'web', image: 'nginx:no-such-tag', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }] },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'web', image: 'nginx:no-such-tag', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }],
+      },
     });
     const runner = new StubRunner()
       .on(['version'], V4)
       .on(['status'], release('web', 1))
       .on(['upgrade'], async () => {
         await new Promise((resolve) => setTimeout(resolve, 30));
-        return { exitCode: 1, stderr: 'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: resource Deployment/default/web not ready\n' };
+        return {
+          exitCode: 1,
+          stderr:
+            'Error: UPGRADE FAILED: release web failed, and has been rolled back due to rollback-on-failure being set: resource Deployment/default/web not ready\n',
+        };
       });
     const r = await run(['deploy', 'app', 'web', '--image', 'nginx:no-such-tag', '--port', '80', '--expose', 'ClusterIP', '--helm'], { kube, runner });
     expect(r.code).toBe(1);
@@ -90,16 +145,17 @@ describe('mlk deploy --helm', () => {
   });
 
   it('objects that exist outside the release: the hint says how to go on', async () => {
-    const runner = new StubRunner()
-      .on(['version'], V4)
-      .on(['status'], NOT_FOUND)
-      .on(['upgrade'], { exitCode: 1, stderr: 'Error: Unable to continue with install: Deployment "web" in namespace "default" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: key "app.kubernetes.io/managed-by" must equal "Helm": current value is "mlk"\n' });
+    const runner = new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], {
+      exitCode: 1,
+      stderr:
+        'Error: Unable to continue with install: Deployment "web" in namespace "default" exists and cannot be imported into the current release: invalid ownership metadata; label validation error: key "app.kubernetes.io/managed-by" must equal "Helm": current value is "mlk"\n',
+    });
     const r = await run([...WEB, '--helm'], { kube: new FakeKubeClient(), runner });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('deployed without --helm?');
   });
 
-  it('an existing claim that is not the release\'s stays out of the chart; a missing one without --pvc-size is an error', async () => {
+  it("an existing claim that is not the release's stays out of the chart; a missing one without --pvc-size is an error", async () => {
     const kube = new FakeKubeClient().seed({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'models', namespace: 'default' } });
     const up = captureUpgrade(release('tf', 1));
     const runner = new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], up.fn);
@@ -110,34 +166,53 @@ describe('mlk deploy --helm', () => {
     expect(r.stderr).toContain('Using the existing claim models');
 
     const fresh = captureUpgrade(release('tf', 1));
-    const r2 = await run(argv, { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], fresh.fn) });
+    const r2 = await run(argv, {
+      kube: new FakeKubeClient(),
+      runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], fresh.fn),
+    });
     expect(r2.code).toBe(0);
     expect(fresh.seen[0]!.files).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
 
-    const r3 = await run(argv.filter((a) => a !== '--pvc-size' && a !== '1Gi'), { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4) });
+    const r3 = await run(
+      argv.filter((a) => a !== '--pvc-size' && a !== '1Gi'),
+      { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4) },
+    );
     expect(r3.code).toBe(1);
     expect(r3.stderr).toContain('PersistentVolumeClaim models does not exist');
   });
 
   it('a claim the release owns stays in the chart (helm keeps managing it)', async () => {
-    const kube = new FakeKubeClient().seed({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'models', namespace: 'default', annotations: { 'meta.helm.sh/release-name': 'tf', 'meta.helm.sh/release-namespace': 'default' } } });
+    const kube = new FakeKubeClient().seed({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'models', namespace: 'default', annotations: { 'meta.helm.sh/release-name': 'tf', 'meta.helm.sh/release-namespace': 'default' } },
+    });
     const up = captureUpgrade(release('tf', 2));
     const runner = new StubRunner().on(['version'], V4).on(['status'], release('tf', 1)).on(['upgrade'], up.fn);
-    const r = await run(['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--pvc-size', '1Gi', '--helm'], { kube, runner });
+    const r = await run(['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--pvc-size', '1Gi', '--helm'], {
+      kube,
+      runner,
+    });
     expect(r.code).toBe(0);
     expect(up.seen[0]!.files).toContain('pvc.yaml');
   });
 
   it('--no-wait: no --wait and no rollback; --dry-run=server asks helm for a server dry run', async () => {
     const up = captureUpgrade(release('web', 1));
-    const r = await run([...WEB, '--helm', '--no-wait'], { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], up.fn) });
+    const r = await run([...WEB, '--helm', '--no-wait'], {
+      kube: new FakeKubeClient(),
+      runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], up.fn),
+    });
     expect(r.code).toBe(0);
     expect(up.seen[0]!.args).not.toContain('--rollback-on-failure');
     expect(up.seen[0]!.args.some((a) => a.startsWith('--wait'))).toBe(false);
     expect(r.stderr).toContain('Not waiting');
 
     const dry = captureUpgrade(release('web', 1));
-    const r2 = await run([...WEB, '--helm', '--dry-run=server'], { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], dry.fn) });
+    const r2 = await run([...WEB, '--helm', '--dry-run=server'], {
+      kube: new FakeKubeClient(),
+      runner: new StubRunner().on(['version'], V4).on(['status'], NOT_FOUND).on(['upgrade'], dry.fn),
+    });
     expect(r2.code).toBe(0);
     expect(dry.seen[0]!.args).toContain('--dry-run=server');
     expect(r2.stdout).toContain('checked (server dry run)');
@@ -192,17 +267,69 @@ describe('mlk deploy --helm', () => {
 });
 
 describe('mlk helm install', () => {
-  it('runs helm install with mlk\'s namespace, context and kubeconfig, prints the command, passes helm\'s output on', async () => {
+  it("runs helm install with mlk's namespace, context and kubeconfig, prints the command, passes helm's output on", async () => {
     const runner = new StubRunner().on(['install'], { stdout: 'NAME: db\nSTATUS: deployed\nREVISION: 1\n' });
     const r = await run(
-      ['helm', 'install', 'db', 'mysql', '--repo', 'https://charts.example.com/stable', '--chart-version', '9.1.0', '-f', 'a.yaml', '--values', 'b.yaml', '--set', 'auth.rootPassword=s3cr3t', '--set', 'primary.persistence.size=1Gi', '--set-string', 'tag=01', '--create-namespace', '-n', 'data', '--context', 'lab', '--kubeconfig', '/k/cfg', '--timeout', '2m'],
+      [
+        'helm',
+        'install',
+        'db',
+        'mysql',
+        '--repo',
+        'https://charts.example.com/stable',
+        '--chart-version',
+        '9.1.0',
+        '-f',
+        'a.yaml',
+        '--values',
+        'b.yaml',
+        '--set',
+        'auth.rootPassword=s3cr3t',
+        '--set',
+        'primary.persistence.size=1Gi',
+        '--set-string',
+        'tag=01',
+        '--create-namespace',
+        '-n',
+        'data',
+        '--context',
+        'lab',
+        '--kubeconfig',
+        '/k/cfg',
+        '--timeout',
+        '2m',
+      ],
       { runner, env: { KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c', PATH: '/bin' } },
     );
     expect(r.code).toBe(0);
     expect(runner.calls[0]!.args).toEqual([
-      'install', 'db', 'mysql', '--namespace', 'data', '--kubeconfig', '/k/cfg', '--kube-context', 'lab',
-      '--repo', 'https://charts.example.com/stable', '--version', '9.1.0', '--values', 'a.yaml', '--values', 'b.yaml',
-      '--set', 'auth.rootPassword=s3cr3t', '--set', 'primary.persistence.size=1Gi', '--set-string', 'tag=01', '--create-namespace', '--wait', '--timeout', '120s',
+      'install',
+      'db',
+      'mysql',
+      '--namespace',
+      'data',
+      '--kubeconfig',
+      '/k/cfg',
+      '--kube-context',
+      'lab',
+      '--repo',
+      'https://charts.example.com/stable',
+      '--version',
+      '9.1.0',
+      '--values',
+      'a.yaml',
+      '--values',
+      'b.yaml',
+      '--set',
+      'auth.rootPassword=s3cr3t',
+      '--set',
+      'primary.persistence.size=1Gi',
+      '--set-string',
+      'tag=01',
+      '--create-namespace',
+      '--wait',
+      '--timeout',
+      '120s',
     ]);
     expect(runner.calls[0]!.env).toEqual({ KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c' });
     expect(r.stderr).toContain('$ helm install db mysql --namespace data --kubeconfig /k/cfg --kube-context lab --repo https://charts.example.com/stable');
@@ -218,11 +345,17 @@ describe('mlk helm install', () => {
     expect(runner.calls[0]!.args).toEqual(['install', 'db', './chart', '--namespace', 'team-a', '--timeout', '300s']);
   });
 
-  it('an unreachable repository fails with helm\'s reason, exit 1', async () => {
-    const runner = new StubRunner().on(['install'], { exitCode: 1, stderr: 'Error: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached: Get "http://127.0.0.1:9/index.yaml": dial tcp 127.0.0.1:9: connect: connection refused\n' });
+  it("an unreachable repository fails with helm's reason, exit 1", async () => {
+    const runner = new StubRunner().on(['install'], {
+      exitCode: 1,
+      stderr:
+        'Error: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached: Get "http://127.0.0.1:9/index.yaml": dial tcp 127.0.0.1:9: connect: connection refused\n',
+    });
     const r = await run(['helm', 'install', 'db', 'mysql', '--repo', 'http://127.0.0.1:9'], { runner });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('error: helm install db failed: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached');
+    expect(r.stderr).toContain(
+      'error: helm install db failed: INSTALLATION FAILED: looks like "http://127.0.0.1:9" is not a valid chart repository or cannot be reached',
+    );
   });
 
   it('without helm: how to get it, exit 1', async () => {

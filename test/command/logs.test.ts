@@ -14,11 +14,21 @@ function pod(name: string, labels: Record<string, string>, o: { state?: 'running
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name, namespace: 'default', uid: `uid-${name}`, labels, ...(o.owner ? { ownerReferences: [{ kind: 'Job', name: o.owner, controller: true }] } : {}) },
+    metadata: {
+      name,
+      namespace: 'default',
+      uid: `uid-${name}`,
+      labels,
+      ...(o.owner ? { ownerReferences: [{ kind: 'Job', name: o.owner, controller: true }] } : {}),
+    },
     spec: { containers: containers.map((c) => ({ name: c })) },
     status: {
       phase: o.state === 'terminated' ? 'Succeeded' : 'Running',
-      containerStatuses: containers.map((c) => ({ name: c, restartCount: 0, state: o.state === 'terminated' ? { terminated: { exitCode: 0 } } : { running: {} } })),
+      containerStatuses: containers.map((c) => ({
+        name: c,
+        restartCount: 0,
+        state: o.state === 'terminated' ? { terminated: { exitCode: 0 } } : { running: {} },
+      })),
     },
   };
 }
@@ -26,7 +36,12 @@ function pod(name: string, labels: Record<string, string>, o: { state?: 'running
 function cluster(): FakeKubeClient {
   const kube = new FakeKubeClient();
   kube.seed(
-    { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', labels: mlkLabels('web') }, spec: { selector: { matchLabels: { 'app.kubernetes.io/instance': 'web' } } } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'default', labels: mlkLabels('web') },
+      spec: { selector: { matchLabels: { 'app.kubernetes.io/instance': 'web' } } },
+    },
     pod('web-1', mlkLabels('web')),
     pod('web-2', mlkLabels('web')),
     pod('other-1', mlkLabels('other')),
@@ -66,7 +81,12 @@ describe('mlk logs', () => {
   it('prints one JSON object per line with -o json', async () => {
     const r = await run(['logs', 'web', '-o', 'json', '--grep', 'two'], { kube: cluster() });
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l))).toEqual([{ pod: 'web-1', container: 'main', message: 'two from 1' }]);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    ).toEqual([{ pod: 'web-1', container: 'main', message: 'two from 1' }]);
   });
 
   it('says so when NAME is not an mlk workload, and lists what mlk manages there (exit 1)', async () => {
@@ -91,7 +111,13 @@ describe('mlk logs', () => {
   });
 
   it('rejects bad flags with exit 2 before contacting the cluster', async () => {
-    for (const argv of [['logs', 'web', '-c', 'a', '--all-containers'], ['logs', 'web', '--grep', '(('], ['logs', 'web', '--max-log-requests', '0'], ['logs'], ['logs', 'web', '-o', 'yaml']]) {
+    for (const argv of [
+      ['logs', 'web', '-c', 'a', '--all-containers'],
+      ['logs', 'web', '--grep', '(('],
+      ['logs', 'web', '--max-log-requests', '0'],
+      ['logs'],
+      ['logs', 'web', '-o', 'yaml'],
+    ]) {
       const r = await run(argv, { kube: cluster() });
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.connected).toBe(false);
@@ -107,9 +133,15 @@ describe('mlk logs', () => {
   });
 
   it('with -f on a training job, ends when the job ends with its outcome as the exit code', async () => {
-    for (const [condition, code] of [[{ type: 'Complete' }, 0], [{ type: 'Failed', reason: 'BackoffLimitExceeded' }, 1]] as const) {
+    for (const [condition, code] of [
+      [{ type: 'Complete' }, 0],
+      [{ type: 'Failed', reason: 'BackoffLimitExceeded' }, 1],
+    ] as const) {
       const kube = new FakeKubeClient();
-      kube.seed(job('bert', condition), pod('bert-abc', { ...mlkLabels('bert', 'training'), 'batch.kubernetes.io/job-name': 'bert' }, { state: 'terminated', owner: 'bert' }));
+      kube.seed(
+        job('bert', condition),
+        pod('bert-abc', { ...mlkLabels('bert', 'training'), 'batch.kubernetes.io/job-name': 'bert' }, { state: 'terminated', owner: 'bert' }),
+      );
       kube.logs.set('default/bert-abc', 'epoch 1\nepoch 2\n');
       const r = await run(['logs', 'bert', '-f'], { kube });
       expect(r.code).toBe(code);
@@ -121,7 +153,10 @@ describe('mlk logs', () => {
 
   it('job/NAME follows the job too', async () => {
     const kube = new FakeKubeClient();
-    kube.seed(job('nightly', { type: 'Complete' }), pod('nightly-x', { 'batch.kubernetes.io/controller-uid': 'uid-nightly' }, { state: 'terminated', owner: 'nightly' }));
+    kube.seed(
+      job('nightly', { type: 'Complete' }),
+      pod('nightly-x', { 'batch.kubernetes.io/controller-uid': 'uid-nightly' }, { state: 'terminated', owner: 'nightly' }),
+    );
     kube.logs.set('default/nightly-x', 'done\n');
     const r = await run(['logs', 'job/nightly', '-f'], { kube });
     expect(r.code).toBe(0);
@@ -145,7 +180,10 @@ describe('mlk logs', () => {
     expect(colourOf(first.stdout, 'web-1')).toBeDefined();
     expect(colourOf(first.stdout, 'web-1')).toBe(colourOf(again.stdout, 'web-1'));
     expect(first.stdout).toContain('[web-1]\u001b[39m one from 1'); // only the prefix is coloured
-    for (const plain of [await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true, env: { NO_COLOR: '1' } }), await run(['logs', 'web', '--no-color'], { kube: cluster(), stdoutTTY: true })]) {
+    for (const plain of [
+      await run(['logs', 'web'], { kube: cluster(), stdoutTTY: true, env: { NO_COLOR: '1' } }),
+      await run(['logs', 'web', '--no-color'], { kube: cluster(), stdoutTTY: true }),
+    ]) {
       expect(plain.stdout).not.toContain('\u001b[');
     }
   });
@@ -163,6 +201,19 @@ describe('mlk logs', () => {
     const r = await run(['logs', '--help']);
     expect(r.code).toBe(0);
     expect(r.connected).toBe(false);
-    for (const flag of ['--follow', '--since', '--tail', '--timestamps', '--container', '--all-containers', '--previous', '--grep', '--max-log-requests', '--selector', '--output']) expect(r.stdout).toContain(flag);
+    for (const flag of [
+      '--follow',
+      '--since',
+      '--tail',
+      '--timestamps',
+      '--container',
+      '--all-containers',
+      '--previous',
+      '--grep',
+      '--max-log-requests',
+      '--selector',
+      '--output',
+    ])
+      expect(r.stdout).toContain(flag);
   });
 });

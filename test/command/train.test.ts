@@ -9,7 +9,20 @@ import type { KubeObject, ObjectRef } from '../../src/core/kube-object.js';
 import { makeStyle } from '../../src/ui/style.js';
 import { run, ScriptedPrompter } from '../support/harness.js';
 
-const PRIMER = ['train', 'model-training', '--image', 'my-training-image:latest', '--gpus', '2', '--backoff-limit', '2', '--', 'python', 'train.py', '--epochs=100'];
+const PRIMER = [
+  'train',
+  'model-training',
+  '--image',
+  'my-training-image:latest',
+  '--gpus',
+  '2',
+  '--backoff-limit',
+  '2',
+  '--',
+  'python',
+  'train.py',
+  '--epochs=100',
+];
 const T0 = Date.UTC(2026, 10, 29, 9, 0, 0);
 const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
@@ -42,8 +55,20 @@ function gpuCluster(): FakeKubeClient {
 
 const jobRef = (name: string, namespace = 'default'): ObjectRef => ({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
 
-function pod(job: string, suffix: string, phase: string, options: { exitCode?: number; reason?: string; created?: number; scheduled?: { message: string }; annotations?: Record<string, string> } = {}): KubeObject {
-  const terminated = options.exitCode === undefined ? undefined : { exitCode: options.exitCode, reason: options.reason ?? (options.exitCode === 0 ? 'Completed' : 'Error'), finishedAt: iso((options.created ?? 0) + 30) };
+function pod(
+  job: string,
+  suffix: string,
+  phase: string,
+  options: { exitCode?: number; reason?: string; created?: number; scheduled?: { message: string }; annotations?: Record<string, string> } = {},
+): KubeObject {
+  const terminated =
+    options.exitCode === undefined
+      ? undefined
+      : {
+          exitCode: options.exitCode,
+          reason: options.reason ?? (options.exitCode === 0 ? 'Completed' : 'Error'),
+          finishedAt: iso((options.created ?? 0) + 30),
+        };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -54,11 +79,15 @@ function pod(job: string, suffix: string, phase: string, options: { exitCode?: n
       creationTimestamp: iso(options.created ?? 0),
       annotations: options.annotations,
     },
-    spec: { nodeName: phase === 'Pending' ? undefined : 'gpu-h100-1', containers: [{ name: 'training', image: 'img', resources: { limits: { 'nvidia.com/gpu': '16' } } }] },
+    spec: {
+      nodeName: phase === 'Pending' ? undefined : 'gpu-h100-1',
+      containers: [{ name: 'training', image: 'img', resources: { limits: { 'nvidia.com/gpu': '16' } } }],
+    },
     status: {
       phase,
       conditions: options.scheduled ? [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: options.scheduled.message }] : [],
-      containerStatuses: phase === 'Pending' ? [] : [{ name: 'training', image: 'img', state: terminated ? { terminated } : { running: { startedAt: iso(1) } } }],
+      containerStatuses:
+        phase === 'Pending' ? [] : [{ name: 'training', image: 'img', state: terminated ? { terminated } : { running: { startedAt: iso(1) } } }],
     },
   };
 }
@@ -74,7 +103,10 @@ function complete(fake: FakeKubeClient, obj: KubeObject, failedFirst = 0): void 
       completionTime: iso(95),
       succeeded: 1,
       failed: failedFirst,
-      conditions: [{ type: 'SuccessCriteriaMet', status: 'True' }, { type: 'Complete', status: 'True' }],
+      conditions: [
+        { type: 'SuccessCriteriaMet', status: 'True' },
+        { type: 'Complete', status: 'True' },
+      ],
     };
   });
 }
@@ -88,7 +120,10 @@ function failWithBackoff(fake: FakeKubeClient, obj: KubeObject): void {
     j.status = {
       startTime: iso(0),
       failed: attempts,
-      conditions: [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' }, { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+      conditions: [
+        { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' },
+        { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' },
+      ],
     };
   });
 }
@@ -117,7 +152,11 @@ describe('mlk train --dry-run', () => {
     const [job] = docs(r.stdout);
     expect(job).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'model-training' }, spec: { backoffLimit: 2 } });
     expect(job.spec.template.spec.restartPolicy).toBe('Never');
-    expect(job.spec.template.spec.containers[0]).toMatchObject({ image: 'my-training-image:latest', command: ['python', 'train.py', '--epochs=100'], resources: { limits: { 'nvidia.com/gpu': 2 } } });
+    expect(job.spec.template.spec.containers[0]).toMatchObject({
+      image: 'my-training-image:latest',
+      command: ['python', 'train.py', '--epochs=100'],
+      resources: { limits: { 'nvidia.com/gpu': 2 } },
+    });
   });
 
   it('renders a distributed job as a headless Service and an Indexed Job, in JSON too', async () => {
@@ -138,7 +177,9 @@ describe('mlk train at a terminal', () => {
     });
     const r = await run(['train', '--gpus', '2', '--dry-run'], { tty: true, prompter });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('Equivalent command: mlk train model-training --image my-training-image:latest --gpus 2 --namespace default --dry-run -- python train.py --epochs=100');
+    expect(r.stderr).toContain(
+      'Equivalent command: mlk train model-training --image my-training-image:latest --gpus 2 --namespace default --dry-run -- python train.py --epochs=100',
+    );
     expect(docs(r.stdout)[0].spec.template.spec.containers[0].command).toEqual(['python', 'train.py', '--epochs=100']);
   });
 });
@@ -179,7 +220,12 @@ describe('mlk train against a cluster', () => {
   it('reports the attempt while it retries, and the attempt that succeeded', async () => {
     const running = (failed: number) => (fake: FakeKubeClient, name: string) =>
       fake.update(jobRef(name), (j) => void (j.status = { startTime: iso(0), active: 1, ready: 1, failed }));
-    const kube = new ScriptedJobs([running(0), running(1), running(1), (fake, name) => complete(fake, { ...fake.objects.get(`batch/v1/Job/default/${name}`)! }, 1)]);
+    const kube = new ScriptedJobs([
+      running(0),
+      running(1),
+      running(1),
+      (fake, name) => complete(fake, { ...fake.objects.get(`batch/v1/Job/default/${name}`)! }, 1),
+    ]);
     kube.seed(node('gpu-h100-1', 8, 'NVIDIA-H100-80GB-HBM3'));
     const r = await run(PRIMER, { kube });
     expect(r.stderr).toContain('job/model-training: Running, attempt 1/3');
@@ -192,14 +238,24 @@ describe('mlk train against a cluster', () => {
     const kube = gpuCluster().onApply('Job', (obj, fake) => failWithBackoff(fake, obj));
     const r = await run(PRIMER, { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('job model-training failed: backoff limit reached after 3 attempts (backoffLimit 2); the last pod model-training-a2 exited with code 3 (Error)');
+    expect(r.stderr).toContain(
+      'job model-training failed: backoff limit reached after 3 attempts (backoffLimit 2); the last pod model-training-a2 exited with code 3 (Error)',
+    );
     expect(r.stderr).toContain('Last log lines of model-training-a2:\n  loading data\n  epoch 1\n  Traceback (most recent call last):\n  ValueError: NaN loss');
     expect(r.stderr).toContain('mlk train delete model-training');
   });
 
   it('says when a job ran past its deadline', async () => {
     const kube = gpuCluster().onApply('Job', (obj, fake) =>
-      fake.update(jobRef(obj.metadata.name), (j) => void (j.status = { startTime: iso(0), failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }] })),
+      fake.update(
+        jobRef(obj.metadata.name),
+        (j) =>
+          void (j.status = {
+            startTime: iso(0),
+            failed: 1,
+            conditions: [{ type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }],
+          }),
+      ),
     );
     const r = await run(['train', 'slow', '--image', 'img', '--active-deadline', '1h', '--', 'python', 'train.py'], { kube });
     expect(r.code).toBe(1);
@@ -218,8 +274,8 @@ describe('mlk train against a cluster', () => {
     expect(r.stderr).toContain('out of memory');
   });
 
-  it('reports a pod that cannot be scheduled with the scheduler\'s reason, after a grace period', async () => {
-    const message = '0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 node(s) didn\'t match Pod\'s node affinity/selector.';
+  it("reports a pod that cannot be scheduled with the scheduler's reason, after a grace period", async () => {
+    const message = "0/4 nodes are available: 2 Insufficient nvidia.com/gpu, 2 node(s) didn't match Pod's node affinity/selector.";
     const kube = gpuCluster().onApply('Job', (obj, fake) => {
       fake.seed(pod(obj.metadata.name, 'p0', 'Pending', { scheduled: { message } }));
       fake.update(jobRef(obj.metadata.name), (j) => void (j.status = { active: 1 }));
@@ -233,7 +289,9 @@ describe('mlk train against a cluster', () => {
   });
 
   it('stops waiting at --timeout with the phase and what blocks it; the job stays', async () => {
-    const kube = gpuCluster().onApply('Job', (obj, fake) => fake.update(jobRef(obj.metadata.name), (j) => void (j.status = { active: 1, ready: 1, startTime: iso(0) })));
+    const kube = gpuCluster().onApply('Job', (obj, fake) =>
+      fake.update(jobRef(obj.metadata.name), (j) => void (j.status = { active: 1, ready: 1, startTime: iso(0) })),
+    );
     const r = await run(['train', 'long', '--image', 'img', '--timeout', '30s', '--', 'python', 'train.py'], { kube });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('job long did not finish within 30s: Running, attempt 1/7');
@@ -243,10 +301,7 @@ describe('mlk train against a cluster', () => {
 
   it('Ctrl-C stops waiting with exit 130; the job keeps running', async () => {
     const controller = new AbortController();
-    const kube = new ScriptedJobs([
-      (fake, name) => fake.update(jobRef(name), (j) => void (j.status = { active: 1, ready: 1 })),
-      () => controller.abort(),
-    ]);
+    const kube = new ScriptedJobs([(fake, name) => fake.update(jobRef(name), (j) => void (j.status = { active: 1, ready: 1 })), () => controller.abort()]);
     const r = await run(['train', 'long', '--image', 'img', '--', 'python', 'train.py'], { kube, signal: controller.signal });
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('Stopped waiting: the job keeps running; follow it with: mlk train status long -n default');
@@ -275,7 +330,9 @@ describe('mlk train GPU preflight', () => {
     const kube = gpuCluster();
     const r = await run(['train', 'big', '--image', 'img', '--gpus', '16', '--', 'python', 'train.py'], { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('GPU preflight: no schedulable node can run a pod with 16 nvidia.com/gpu per pod: the cluster has gpu-a100-1: 4 x NVIDIA-A100-SXM4-80GB, gpu-h100-1: 8 x NVIDIA-H100-80GB-HBM3');
+    expect(r.stderr).toContain(
+      'GPU preflight: no schedulable node can run a pod with 16 nvidia.com/gpu per pod: the cluster has gpu-a100-1: 4 x NVIDIA-A100-SXM4-80GB, gpu-h100-1: 8 x NVIDIA-H100-80GB-HBM3',
+    );
     expect(r.stderr).toContain('ask for at most --gpus 8, or pass --no-preflight');
     expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
   });
@@ -306,7 +363,10 @@ describe('mlk train GPU preflight', () => {
 
   it('warns and goes on when listing nodes is forbidden', async () => {
     const kube = new FakeKubeClient().onApply('Job', (obj, fake) => complete(fake, obj));
-    kube.failOn.set('list/Node', new KubeApiError(403, { reason: 'Forbidden', message: 'nodes is forbidden: User "dev" cannot list resource "nodes"' }, 'GET', '/api/v1/nodes'));
+    kube.failOn.set(
+      'list/Node',
+      new KubeApiError(403, { reason: 'Forbidden', message: 'nodes is forbidden: User "dev" cannot list resource "nodes"' }, 'GET', '/api/v1/nodes'),
+    );
     const r = await run(PRIMER, { kube });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('Warning: cannot list nodes to check for 2 free nvidia.com/gpu (not allowed)');
@@ -334,7 +394,15 @@ describe('re-running mlk train', () => {
   it('explains that a changed job needs --replace, which deletes and recreates it', async () => {
     const kube = gpuCluster();
     expect((await run([...PRIMER.slice(0, -4), '--no-wait', '--', 'python', 'train.py'], { kube })).code).toBe(0);
-    kube.failOn.set('apply/Job', new KubeApiError(422, { reason: 'Invalid', message: 'Job.batch "model-training" is invalid: spec.template: Invalid value: field is immutable' }, 'PATCH', '/apis/batch/v1'));
+    kube.failOn.set(
+      'apply/Job',
+      new KubeApiError(
+        422,
+        { reason: 'Invalid', message: 'Job.batch "model-training" is invalid: spec.template: Invalid value: field is immutable' },
+        'PATCH',
+        '/apis/batch/v1',
+      ),
+    );
     const changed = await run(['train', 'model-training', '--image', 'my-training-image:v2', '--no-wait', '--', 'python', 'train.py'], { kube });
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain(
@@ -394,10 +462,20 @@ function jobWithStatus(name: string, status: Record<string, unknown>, extra: Par
     metadata: {
       name,
       namespace: 'default',
-      labels: { 'app.kubernetes.io/name': 'mlk-train', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'training', 'app.kubernetes.io/managed-by': 'mlk' },
+      labels: {
+        'app.kubernetes.io/name': 'mlk-train',
+        'app.kubernetes.io/instance': name,
+        'app.kubernetes.io/component': 'training',
+        'app.kubernetes.io/managed-by': 'mlk',
+      },
       ...extra,
     },
-    spec: { backoffLimit: 2, template: { spec: { containers: [{ name: 'training', image: 'img:1', command: ['python', 'train.py'], resources: { limits: { 'nvidia.com/gpu': 2 } } }] } } },
+    spec: {
+      backoffLimit: 2,
+      template: {
+        spec: { containers: [{ name: 'training', image: 'img:1', command: ['python', 'train.py'], resources: { limits: { 'nvidia.com/gpu': 2 } } }] },
+      },
+    },
     status,
   };
 }
@@ -406,7 +484,11 @@ describe('mlk train list and status', () => {
   const seeded = () =>
     new FakeKubeClient().seed(
       jobWithStatus('done', { startTime: iso(0), completionTime: iso(125), succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }),
-      jobWithStatus('broken', { startTime: iso(0), failed: 3, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: iso(60) }] }),
+      jobWithStatus('broken', {
+        startTime: iso(0),
+        failed: 3,
+        conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', lastTransitionTime: iso(60) }],
+      }),
       { ...jobWithStatus('other', {}), metadata: { name: 'other', namespace: 'default', labels: { app: 'not-mlk' } } },
       pod('broken', 'x1', 'Failed', { exitCode: 2 }),
     );
@@ -439,7 +521,12 @@ describe('mlk train list and status', () => {
     expect(r.stdout).toMatch(/Why:\s+job broken failed: backoff limit reached after 3 attempts/);
     expect(r.stdout).toMatch(/broken-x1\s+Failed\s+2\s+gpu-h100-1/);
     const json = JSON.parse((await run(['train', 'status', 'broken', '-o', 'json'], { kube: seeded() })).stdout);
-    expect(json).toMatchObject({ name: 'broken', status: 'Failed', reason: 'BackoffLimitExceeded', pods: [{ name: 'broken-x1', status: 'Failed', exitCode: 2 }] });
+    expect(json).toMatchObject({
+      name: 'broken',
+      status: 'Failed',
+      reason: 'BackoffLimitExceeded',
+      pods: [{ name: 'broken-x1', status: 'Failed', exitCode: 2 }],
+    });
   });
 
   it('status of an unknown name exits 1', async () => {
@@ -474,11 +561,19 @@ describe('mlk train delete', () => {
 
   it('asks on a terminal, and deletes nothing when the answer is no', async () => {
     const kube = await cluster();
-    const no = await run(['train', 'delete', 'ddp'], { kube, tty: true, prompter: new ScriptedPrompter({ 'Delete job.batch/ddp, service/ddp and their pods in namespace default?': false }) });
+    const no = await run(['train', 'delete', 'ddp'], {
+      kube,
+      tty: true,
+      prompter: new ScriptedPrompter({ 'Delete job.batch/ddp, service/ddp and their pods in namespace default?': false }),
+    });
     expect(no.code).toBe(1);
     expect(no.stderr).toContain('Nothing was deleted.');
     expect(await kube.get(jobRef('ddp'))).toBeDefined();
-    const yes = await run(['train', 'delete', 'ddp'], { kube, tty: true, prompter: new ScriptedPrompter({ 'Delete job.batch/ddp, service/ddp and their pods in namespace default?': true }) });
+    const yes = await run(['train', 'delete', 'ddp'], {
+      kube,
+      tty: true,
+      prompter: new ScriptedPrompter({ 'Delete job.batch/ddp, service/ddp and their pods in namespace default?': true }),
+    });
     expect(yes.code).toBe(0);
     expect(await kube.get(jobRef('ddp'))).toBeUndefined();
   });
@@ -526,13 +621,19 @@ describe('mlk train -f uses the mlk logs engine', () => {
         const stream = new PassThrough();
         if (this.logRequests.length === 1) {
           // two lines, then the connection drops while the container still runs
-          void tick().then(() => stream.write(lines.slice(0, 2).join(''))).then(tick).then(() => stream.destroy(new Error('connection reset by peer')));
+          void tick()
+            .then(() => stream.write(lines.slice(0, 2).join('')))
+            .then(tick)
+            .then(() => stream.destroy(new Error('connection reset by peer')));
         } else {
           // the server answers sinceTime (whole seconds) with every line from that second on; then the job ends
           const from = lines.filter((l) => l.slice(0, 20) >= options.sinceTime!);
           void tick().then(() => {
             stream.end(from.join(''));
-            this.update({ apiVersion: 'v1', kind: 'Pod', name: podName, namespace }, (p) => void (p.status = pod('r', 'w', 'Succeeded', { exitCode: 0 }).status));
+            this.update(
+              { apiVersion: 'v1', kind: 'Pod', name: podName, namespace },
+              (p) => void (p.status = pod('r', 'w', 'Succeeded', { exitCode: 0 }).status),
+            );
             setStatus(this, 'r', { startTime: iso(0), completionTime: iso(40), succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] });
           });
         }
@@ -572,7 +673,11 @@ describe('mlk train -f uses the mlk logs engine', () => {
     const kube = new TickingCluster().onApply('Job', (obj, fake) => {
       fake.seed(pod(obj.metadata.name, 'a0', 'Failed', { exitCode: 2 }));
       fake.logs.set(`default/${obj.metadata.name}-a0`, 'loading\nKeyError: label\n');
-      setStatus(fake, obj.metadata.name, { startTime: iso(0), failed: 1, conditions: [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }] });
+      setStatus(fake, obj.metadata.name, {
+        startTime: iso(0),
+        failed: 1,
+        conditions: [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }],
+      });
     });
     const r = await run(['train', 'ft', '--image', 'img', '--backoff-limit', '0', '-f', '--', 'python'], { kube });
     expect(r.code).toBe(1);
@@ -614,21 +719,38 @@ describe('mlk train -f colours like mlk logs', () => {
     // the pod's own colour, the one mlk logs gives it
     expect(tty.stdout).toContain(`${makeStyle(true)[podColour('c-ok')]('[c-ok]')} saved model\n`);
     expect(tty.stdout).toContain('\u001b[');
-    for (const plain of [await run(argv, { kube: done(), stdoutTTY: true, env: { NO_COLOR: '1' } }), await run([...argv.slice(0, -2), '--no-color', '--', 'python'], { kube: done(), stdoutTTY: true })]) {
+    for (const plain of [
+      await run(argv, { kube: done(), stdoutTTY: true, env: { NO_COLOR: '1' } }),
+      await run([...argv.slice(0, -2), '--no-color', '--', 'python'], { kube: done(), stdoutTTY: true }),
+    ]) {
       expect(plain.stdout).toContain('[c-ok] saved model\n');
       expect(plain.stdout).not.toContain('\u001b[');
     }
   });
 });
 
-describe('one reading of a Job\'s outcome', () => {
-  const decided = (status: Record<string, unknown>) => new FakeKubeClient().onApply('Job', (obj, fake) => {
-    fake.seed(pod(obj.metadata.name, 'a0', 'Failed', { exitCode: 1 }));
-    setStatus(fake, obj.metadata.name, status);
-  });
+describe("one reading of a Job's outcome", () => {
+  const decided = (status: Record<string, unknown>) =>
+    new FakeKubeClient().onApply('Job', (obj, fake) => {
+      fake.seed(pod(obj.metadata.name, 'a0', 'Failed', { exitCode: 1 }));
+      setStatus(fake, obj.metadata.name, status);
+    });
 
   it('FailureTarget is a failure for the wait, train status and train list alike', async () => {
-    const failing = { startTime: iso(0), failed: 1, active: 0, conditions: [{ type: 'FailureTarget', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline', lastTransitionTime: iso(50) }] };
+    const failing = {
+      startTime: iso(0),
+      failed: 1,
+      active: 0,
+      conditions: [
+        {
+          type: 'FailureTarget',
+          status: 'True',
+          reason: 'DeadlineExceeded',
+          message: 'Job was active longer than specified deadline',
+          lastTransitionTime: iso(50),
+        },
+      ],
+    };
     const kube = decided(failing);
     const r = await run(['train', 'ft', '--image', 'img', '--active-deadline', '50s', '--', 'python'], { kube });
     expect(r.code).toBe(1);
@@ -652,7 +774,7 @@ describe('one reading of a Job\'s outcome', () => {
 });
 
 describe('mlk train reads the time from the injected clock', () => {
-  it('a running job lasts until the clock\'s now in list and status', async () => {
+  it("a running job lasts until the clock's now in list and status", async () => {
     // Started at the epoch: with the harness clock (0) it has run 0s; the wall clock would say 56 years.
     const kube = new FakeKubeClient().seed(jobWithStatus('running', { startTime: '1970-01-01T00:00:00Z', active: 1, ready: 1 }));
     const list = await run(['train', 'list', '-o', 'json'], { kube });
@@ -680,7 +802,10 @@ describe('mlk train names go through the one name rule', () => {
     };
     const r = await run(['train', '--dry-run'], { tty: true, prompter });
     expect(r.code).toBe(0);
-    expect(asked).toEqual(['NAME "Bad_Name" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit', 'true']);
+    expect(asked).toEqual([
+      'NAME "Bad_Name" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit',
+      'true',
+    ]);
   });
 
   it('a duplicate --pod-annotation is a usage error (exit 2)', async () => {

@@ -28,7 +28,9 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
   });
 
   it('scales up and down through the scale subresource; kubectl sees the ready count', async () => {
-    const deploy = await mlk(inNs(['deploy', 'app', 'app', '--image', 'nginx:1.27', '--port', '80', '--cpu', '100m', '--expose', 'ClusterIP', '--timeout', '90s']));
+    const deploy = await mlk(
+      inNs(['deploy', 'app', 'app', '--image', 'nginx:1.27', '--port', '80', '--cpu', '100m', '--expose', 'ClusterIP', '--timeout', '90s']),
+    );
     expect(deploy.code, deploy.stderr).toBe(0);
     const up = await mlk(inNs(['scale', 'app', '--replicas', '3', '--timeout', '90s']));
     expect(up.stdout).toContain('deployment.apps/app scaled from 1 to 3 replicas');
@@ -63,7 +65,10 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     expect((await mlk([...base, '--image', 'nginx:1.28'])).code).toBe(0);
     const history = await mlk(inNs(['history', 'roll', '-o', 'json']));
     expect(history.code).toBe(0);
-    expect(JSON.parse(history.stdout).revisions.map((r: any) => [r.revision, r.images[0], r.current])).toEqual([[1, 'nginx:1.27', false], [2, 'nginx:1.28', true]]);
+    expect(JSON.parse(history.stdout).revisions.map((r: any) => [r.revision, r.images[0], r.current])).toEqual([
+      [1, 'nginx:1.27', false],
+      [2, 'nginx:1.28', true],
+    ]);
     const r = await mlk(inNs(['rollback', 'roll', '--timeout', '90s']));
     expect(r.stdout).toContain('deployment.apps/roll rolled back from revision 2 (nginx:1.28) to revision 1 (nginx:1.27)');
     expect(r.code, r.stderr).toBe(0);
@@ -77,7 +82,9 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
   });
 
   it("creates the primer's model-hpa in one command; kubectl sees it with a current CPU value; scale then refuses", async () => {
-    const deploy = await mlk(inNs(['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--cpu', '100m', '--timeout', '90s']));
+    const deploy = await mlk(
+      inNs(['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--cpu', '100m', '--timeout', '90s']),
+    );
     expect(deploy.code, deploy.stderr).toBe(0);
     const r = await mlk(inNs(['autoscale', 'tf-model-server', '--min', '1', '--max', '10', '--cpu', '70', '--hpa-name', 'model-hpa', '--timeout', '100s']));
     expect(r.code, r.stderr).toBe(0);
@@ -151,7 +158,23 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
   });
 
   it('delete needs --yes without a terminal, then leaves nothing labelled for the name but the claim; the name deploys again', async () => {
-    const args = inNs(['deploy', 'model', 'store', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'store-models', '--pvc-size', '1Gi', '--cpu', '100m', '--timeout', '90s']);
+    const args = inNs([
+      'deploy',
+      'model',
+      'store',
+      '--server',
+      'tf-serving',
+      '--model',
+      'my_model',
+      '--model-pvc',
+      'store-models',
+      '--pvc-size',
+      '1Gi',
+      '--cpu',
+      '100m',
+      '--timeout',
+      '90s',
+    ]);
     const first = await mlk(args);
     expect(first.code, first.stderr).toBe(0);
     expect((await mlk(inNs(['autoscale', 'store', '--max', '3', '--no-wait']))).code).toBe(0);
@@ -166,7 +189,14 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     expect(r.stdout).toContain('deployment.apps/store deleted');
     expect(r.stdout).toContain('horizontalpodautoscaler.autoscaling/store deleted');
     expect(r.stderr).toContain('Kept persistentvolumeclaim/store-models');
-    const left = await kubectlJson(['get', 'deployments,replicasets,pods,services,horizontalpodautoscalers,jobs,cronjobs,configmaps,secrets,persistentvolumeclaims', '-n', ns, '-l', 'app.kubernetes.io/instance=store']);
+    const left = await kubectlJson([
+      'get',
+      'deployments,replicasets,pods,services,horizontalpodautoscalers,jobs,cronjobs,configmaps,secrets,persistentvolumeclaims',
+      '-n',
+      ns,
+      '-l',
+      'app.kubernetes.io/instance=store',
+    ]);
     expect(left.items.map((i: any) => `${i.kind}/${i.metadata.name}`)).toEqual(['PersistentVolumeClaim/store-models']);
 
     const again = await mlk(args);

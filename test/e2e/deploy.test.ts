@@ -17,7 +17,27 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
   });
 
   it('the primer TF Serving example: claim bound, 2 pods ready, ClusterIP Service on 8501', async () => {
-    const args = ['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc', '--pvc-size', '10Gi', '--replicas', '2', '--service-name', 'tf-model-service', '-n', ns, '--timeout', '90s'];
+    const args = [
+      'deploy',
+      'model',
+      'tf-model-server',
+      '--server',
+      'tf-serving',
+      '--model',
+      'my_model',
+      '--model-pvc',
+      'model-pvc',
+      '--pvc-size',
+      '10Gi',
+      '--replicas',
+      '2',
+      '--service-name',
+      'tf-model-service',
+      '-n',
+      ns,
+      '--timeout',
+      '90s',
+    ];
     const r = await mlk(args);
     expect(r.stderr).toContain('deployment/tf-model-server is ready: 2/2 pods');
     expect(r.code).toBe(0);
@@ -58,7 +78,22 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
     expect(r.stderr).toContain('is ready: 4/4 pods');
     expect(r.code).toBe(0);
     expect((await kubectlJson(['get', 'deployment', 'web-app', '-n', ns])).spec.replicas).toBe(4);
-    const back = await mlk(['deploy', 'app', 'web-app', '--port', '80', '--image', 'nginx:1.27', '--replicas', '3', '-n', ns, '--timeout', '90s', '--force-conflicts']);
+    const back = await mlk([
+      'deploy',
+      'app',
+      'web-app',
+      '--port',
+      '80',
+      '--image',
+      'nginx:1.27',
+      '--replicas',
+      '3',
+      '-n',
+      ns,
+      '--timeout',
+      '90s',
+      '--force-conflicts',
+    ]);
     expect(back.code).toBe(0);
     expect((await kubectlJson(['get', 'deployment', 'web-app', '-n', ns])).spec.replicas).toBe(3);
   });
@@ -86,7 +121,19 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
   });
 
   it('stops early on an image that cannot be pulled', async () => {
-    const r = await mlk(['deploy', 'app', 'badimage', '--image', 'nginx:does-not-exist', '--pod-annotation', 'mlk.test/fail=image-pull', '-n', ns, '--timeout', '120s']);
+    const r = await mlk([
+      'deploy',
+      'app',
+      'badimage',
+      '--image',
+      'nginx:does-not-exist',
+      '--pod-annotation',
+      'mlk.test/fail=image-pull',
+      '-n',
+      ns,
+      '--timeout',
+      '120s',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/the image nginx:does-not-exist of container badimage cannot be pulled \((ErrImagePull|ImagePullBackOff)/);
   });
@@ -99,7 +146,21 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
   });
 
   it('stops early on an OOM kill with the limit', async () => {
-    const r = await mlk(['deploy', 'app', 'hungry', '--image', 'busybox', '--memory-limit', '64Mi', '--pod-annotation', 'mlk.test/fail=oom', '-n', ns, '--timeout', '120s']);
+    const r = await mlk([
+      'deploy',
+      'app',
+      'hungry',
+      '--image',
+      'busybox',
+      '--memory-limit',
+      '64Mi',
+      '--pod-annotation',
+      'mlk.test/fail=oom',
+      '-n',
+      ns,
+      '--timeout',
+      '120s',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('OOMKilled) at its memory limit of 64Mi');
   });
@@ -149,7 +210,20 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
     expect(np.code).toBe(0);
     const svc = await kubectlJson(['get', 'service', 'web-np', '-n', ns]);
     expect(np.stderr).toContain(`NodePort: ${svc.spec.ports[0].nodePort} on every node`);
-    const ci = await mlk(['expose', 'deployment/web-app', '--type', 'ClusterIP', '--port', '8080', '--target-port', '80', '--service-name', 'web-internal', '-n', ns]);
+    const ci = await mlk([
+      'expose',
+      'deployment/web-app',
+      '--type',
+      'ClusterIP',
+      '--port',
+      '8080',
+      '--target-port',
+      '80',
+      '--service-name',
+      'web-internal',
+      '-n',
+      ns,
+    ]);
     expect(ci.code).toBe(0);
     expect(ci.stderr).toContain(`In-cluster: web-internal.${ns}.svc.cluster.local:8080`);
   });

@@ -38,7 +38,24 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  const WEB = () => ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '--expose', 'ClusterIP', '--replicas', '2', '--helm', '-n', ns, '--timeout', '60s'];
+  const WEB = () => [
+    'deploy',
+    'app',
+    'web',
+    '--image',
+    'nginx:1.27',
+    '--port',
+    '80',
+    '--expose',
+    'ClusterIP',
+    '--replicas',
+    '2',
+    '--helm',
+    '-n',
+    ns,
+    '--timeout',
+    '60s',
+  ];
 
   it('mlk deploy --helm installs a release that helm list shows, with ready pods', async () => {
     const r = await mlk(WEB(), env);
@@ -58,7 +75,26 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
 
   it('an upgrade whose pods never start is rolled back by helm; mlk exits 1 and says so', async () => {
     // The test cluster keeps pods annotated mlk.test/fail=image-pull in ErrImagePull (test/cluster/kwok/pod-stages.yaml).
-    const bad = ['deploy', 'app', 'web', '--image', 'nginx:no-such-tag', '--pod-annotation', 'mlk.test/fail=image-pull', '--port', '80', '--expose', 'ClusterIP', '--replicas', '2', '--helm', '-n', ns, '--timeout', '15s'];
+    const bad = [
+      'deploy',
+      'app',
+      'web',
+      '--image',
+      'nginx:no-such-tag',
+      '--pod-annotation',
+      'mlk.test/fail=image-pull',
+      '--port',
+      '80',
+      '--expose',
+      'ClusterIP',
+      '--replicas',
+      '2',
+      '--helm',
+      '-n',
+      ns,
+      '--timeout',
+      '15s',
+    ];
     const r = await mlk(bad, env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('helm upgrade of release web failed');
@@ -71,7 +107,7 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.27');
   });
 
-  it('mlk logs finds the pods of a --helm release (they keep mlk\'s labels)', async () => {
+  it("mlk logs finds the pods of a --helm release (they keep mlk's labels)", async () => {
     const r = await mlk(['logs', 'web', '-n', ns, '--tail', '5'], env);
     expect(r.stderr).not.toContain('error:');
     expect(r.code).toBe(0);
@@ -130,7 +166,7 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     }
   });
 
-  it('mlk helm install with a repository that cannot be reached fails with helm\'s reason (exit 1)', async () => {
+  it("mlk helm install with a repository that cannot be reached fails with helm's reason (exit 1)", async () => {
     const r = await mlk(['helm', 'install', 'db', 'mysql', '--repo', 'http://127.0.0.1:9', '-n', ns], env);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('helm install db failed:');

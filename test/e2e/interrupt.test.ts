@@ -22,21 +22,40 @@ describe.skipIf(reason)('Ctrl-C at a real terminal during each kind of wait', ()
   });
 
   it('a rollout that never becomes ready', async () => {
-    const r = await interrupt(['deploy', 'app', 'slow', '--image', 'nginx:1.27', '--pod-annotation', 'mlk.test/fail=never-ready'], /Waiting for deployment\/slow: 0\/1/);
+    const r = await interrupt(
+      ['deploy', 'app', 'slow', '--image', 'nginx:1.27', '--pod-annotation', 'mlk.test/fail=never-ready'],
+      /Waiting for deployment\/slow: 0\/1/,
+    );
     expect(r.screen).toContain('Interrupted: what was applied stays in place; follow it with: kubectl rollout status deployment/slow');
     expect(r.code).toBe(130);
     expect(r.afterLastAnswerMs).toBeLessThan(PROMPT_EXIT_MS);
   });
 
   it('a training job that runs for an hour', async () => {
-    const r = await interrupt(['train', 'longjob', '--image', 'busybox:1.36', '--pod-annotation', 'mlk.test/duration=1h', '--', 'sleep', '3600'], /job\/longjob: .*[Rr]unning/);
+    const r = await interrupt(
+      ['train', 'longjob', '--image', 'busybox:1.36', '--pod-annotation', 'mlk.test/duration=1h', '--', 'sleep', '3600'],
+      /job\/longjob: .*[Rr]unning/,
+    );
     expect(r.screen).toContain('Stopped waiting: the job keeps running');
     expect(r.code).toBe(130);
     expect(r.afterLastAnswerMs).toBeLessThan(PROMPT_EXIT_MS);
   });
 
   it('an autoscaler whose first metrics never come', async () => {
-    const app = await mlk(['deploy', 'app', 'nometrics', '--image', 'nginx:1.27', '--cpu', '100m', '--pod-annotation', 'mlk.test/fail=image-pull', '--no-wait', '-n', ns]);
+    const app = await mlk([
+      'deploy',
+      'app',
+      'nometrics',
+      '--image',
+      'nginx:1.27',
+      '--cpu',
+      '100m',
+      '--pod-annotation',
+      'mlk.test/fail=image-pull',
+      '--no-wait',
+      '-n',
+      ns,
+    ]);
     expect(app.code, app.stderr).toBe(0);
     const r = await interrupt(['autoscale', 'nometrics', '--max', '3', '--cpu', '50', '--timeout', '5m'], /Waiting for the first metrics/);
     expect(r.screen).toContain('Interrupted: horizontalpodautoscaler/nometrics stays in place');
@@ -49,7 +68,16 @@ describe.skipIf(reason)('Ctrl-C at a real terminal during each kind of wait', ()
     expect(app.code, app.stderr).toBe(0);
     const cm = await kubectl(['create', 'configmap', 'stuck-config', '-n', ns]);
     expect(cm.code, cm.stderr).toBe(0);
-    const labelled = await kubectl(['label', 'configmap', 'stuck-config', '-n', ns, 'app.kubernetes.io/instance=stuck', 'app.kubernetes.io/managed-by=mlk', 'app.kubernetes.io/name=stuck']);
+    const labelled = await kubectl([
+      'label',
+      'configmap',
+      'stuck-config',
+      '-n',
+      ns,
+      'app.kubernetes.io/instance=stuck',
+      'app.kubernetes.io/managed-by=mlk',
+      'app.kubernetes.io/name=stuck',
+    ]);
     expect(labelled.code, labelled.stderr).toBe(0);
     await kubectl(['patch', 'configmap', 'stuck-config', '-n', ns, '--type', 'merge', '-p', '{"metadata":{"finalizers":["mlk.test/hold"]}}']);
     try {

@@ -62,7 +62,12 @@ async function waitForPod(ns: string, selector: string): Promise<void> {
 }
 
 function jobManifest(name: string, annotations: Record<string, string>): string {
-  const labels = { 'app.kubernetes.io/name': 'trainer', 'app.kubernetes.io/instance': name, 'app.kubernetes.io/component': 'training', 'app.kubernetes.io/managed-by': 'mlk' };
+  const labels = {
+    'app.kubernetes.io/name': 'trainer',
+    'app.kubernetes.io/instance': name,
+    'app.kubernetes.io/component': 'training',
+    'app.kubernetes.io/managed-by': 'mlk',
+  };
   return JSON.stringify({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -105,7 +110,10 @@ describe.skipIf(reason)('mlk logs against the real control plane (KWOK serves th
   it('-o json and --grep and --timestamps', async () => {
     const json = await mlk(['logs', 'chatty', '-n', ns, '--grep', 'WARNING', '-o', 'json']);
     expect(json.code).toBe(0);
-    const objects = json.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const objects = json.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(objects.length).toBeGreaterThanOrEqual(3);
     for (const o of objects) {
       expect(Object.keys(o)).toEqual(['pod', 'container', 'time', 'message']);
@@ -185,7 +193,20 @@ describe.skipIf(reason)('mlk logs against the real control plane (KWOK serves th
   });
 
   it('a job made by mlk train: mlk logs NAME -f ends with the job, exit 0', async () => {
-    const submitted = await mlk(['train', 'train-mlk', '--image', 'python:3.12', '--pod-annotation', 'mlk.test/duration=5s', '--no-wait', '-n', ns, '--', 'python', 'train.py']);
+    const submitted = await mlk([
+      'train',
+      'train-mlk',
+      '--image',
+      'python:3.12',
+      '--pod-annotation',
+      'mlk.test/duration=5s',
+      '--no-wait',
+      '-n',
+      ns,
+      '--',
+      'python',
+      'train.py',
+    ]);
     expect(submitted.code, submitted.stderr).toBe(0);
     await waitForPod(ns, 'batch.kubernetes.io/job-name=train-mlk');
     const f = new Follower(['logs', 'train-mlk', '-n', ns, '-f', '--tail', '2']);

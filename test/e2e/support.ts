@@ -94,7 +94,10 @@ export async function kubectlJson(args: string[]): Promise<any> {
 }
 
 export function yamlDocs(text: string): any[] {
-  return text.split(/^---$/m).map((d) => parse(d)).filter(Boolean);
+  return text
+    .split(/^---$/m)
+    .map((d) => parse(d))
+    .filter(Boolean);
 }
 
 /** A fresh namespace per test file, removed afterwards. */

@@ -19,7 +19,24 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
   });
 
   it('the primer training job completes and mlk exits 0', async () => {
-    const r = await mlk(['train', 'model-training', '--image', 'my-training-image:latest', '--gpus', '2', '--backoff-limit', '2', '-n', ns, '--timeout', '90s', '--', 'python', 'train.py', '--epochs=100']);
+    const r = await mlk([
+      'train',
+      'model-training',
+      '--image',
+      'my-training-image:latest',
+      '--gpus',
+      '2',
+      '--backoff-limit',
+      '2',
+      '-n',
+      ns,
+      '--timeout',
+      '90s',
+      '--',
+      'python',
+      'train.py',
+      '--epochs=100',
+    ]);
     expect(r.stderr).toContain('job/model-training succeeded');
     expect(r.stderr).toContain('(attempt 1/3)');
     expect(r.code).toBe(0);
@@ -36,18 +53,52 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
 
     const list = await mlk(['train', 'list', '-n', ns, '-o', 'json']);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout).items).toEqual([expect.objectContaining({ name: 'model-training', kind: 'Job', status: 'Succeeded', attempts: '1/3', gpusPerPod: 2 })]);
+    expect(JSON.parse(list.stdout).items).toEqual([
+      expect.objectContaining({ name: 'model-training', kind: 'Job', status: 'Succeeded', attempts: '1/3', gpusPerPod: 2 }),
+    ]);
   });
 
   it('-f streams the pod log with a [pod] prefix', async () => {
-    const r = await mlk(['train', 'follow', '--image', 'img', '-n', ns, '-f', '--timeout', '90s', '--pod-annotation', 'mlk.test/duration=3s', '--', 'python', 'train.py']);
+    const r = await mlk([
+      'train',
+      'follow',
+      '--image',
+      'img',
+      '-n',
+      ns,
+      '-f',
+      '--timeout',
+      '90s',
+      '--pod-annotation',
+      'mlk.test/duration=3s',
+      '--',
+      'python',
+      'train.py',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^\[follow-[a-z0-9]+\] .+/m);
     expect(r.stderr).toContain('job/follow succeeded');
   });
 
   it('-f follows every worker of a distributed job, each line with its own [pod]', async () => {
-    const r = await mlk(['train', 'ddp-follow', '--image', 'img', '--workers', '2', '-n', ns, '-f', '--timeout', '90s', '--pod-annotation', 'mlk.test/duration=3s', '--', 'torchrun', 'train.py']);
+    const r = await mlk([
+      'train',
+      'ddp-follow',
+      '--image',
+      'img',
+      '--workers',
+      '2',
+      '-n',
+      ns,
+      '-f',
+      '--timeout',
+      '90s',
+      '--pod-annotation',
+      'mlk.test/duration=3s',
+      '--',
+      'torchrun',
+      'train.py',
+    ]);
     expect(r.code).toBe(0);
     const pods = new Set([...r.stdout.matchAll(/^\[(ddp-follow-[0-9]-[a-z0-9]+)\] /gm)].map((m) => m[1]));
     expect(pods.size).toBe(2);
@@ -65,8 +116,23 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
 
   it('a job whose pods keep failing exits 1 with the backoff limit, the exit code and the last log lines', async () => {
     const r = await mlk([
-      'train', 'crash', '--image', 'img', '--backoff-limit', '1', '-n', ns, '--timeout', '120s',
-      '--pod-annotation', 'mlk.test/fail=exit', '--pod-annotation', 'mlk.test/exit-code=3', '--', 'python', 'train.py',
+      'train',
+      'crash',
+      '--image',
+      'img',
+      '--backoff-limit',
+      '1',
+      '-n',
+      ns,
+      '--timeout',
+      '120s',
+      '--pod-annotation',
+      'mlk.test/fail=exit',
+      '--pod-annotation',
+      'mlk.test/exit-code=3',
+      '--',
+      'python',
+      'train.py',
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('job crash failed: backoff limit reached after 2 attempts (backoffLimit 1)');
@@ -88,7 +154,7 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
     expect(typed.stderr).toContain('ask for at most --gpus 4');
   });
 
-  it('with --no-preflight the job is reported unschedulable with the scheduler\'s reason', async () => {
+  it("with --no-preflight the job is reported unschedulable with the scheduler's reason", async () => {
     const r = await mlk(['train', 'huge', '--image', 'img', '--gpus', '16', '--no-preflight', '-n', ns, '--timeout', '60s', '--', 'python', 'train.py']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/job huge cannot start: no node has enough nvidia\.com\/gpu for pod huge-[a-z0-9]+ \(asked nvidia\.com\/gpu: 16 per pod\)/);

@@ -69,9 +69,15 @@ export async function run(argv: string[], options: HarnessOptions = {}): Promise
       return options.kube;
     },
     prompter: options.prompter ?? {
-      select: async (m) => { throw new Error(`unexpected prompt: ${m}`); },
-      input: async (m) => { throw new Error(`unexpected prompt: ${m}`); },
-      confirm: async (m) => { throw new Error(`unexpected prompt: ${m}`); },
+      select: async (m) => {
+        throw new Error(`unexpected prompt: ${m}`);
+      },
+      input: async (m) => {
+        throw new Error(`unexpected prompt: ${m}`);
+      },
+      confirm: async (m) => {
+        throw new Error(`unexpected prompt: ${m}`);
+      },
     },
     sleep: async (ms) => void (clock += ms),
     now: () => clock,

@@ -4,7 +4,8 @@ import type { TemplateSource } from '../../src/core/templates.js';
 
 const TEMPLATES: Record<string, string> = {
   service: 'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Values.name }}"\n  labels: "{{ .Values.labels }}"\nspec:\n  ports: "{{ .Values.ports }}"\n',
-  'headless-service': 'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Values.name }}"\n  labels: "{{ .Values.labels }}"\nspec:\n  clusterIP: None\n  ports: "{{ .Values.ports }}"\n',
+  'headless-service':
+    'apiVersion: v1\nkind: Service\nmetadata:\n  name: "{{ .Values.name }}"\n  labels: "{{ .Values.labels }}"\nspec:\n  clusterIP: None\n  ports: "{{ .Values.ports }}"\n',
 };
 const source: TemplateSource = (name) => {
   if (!(name in TEMPLATES)) throw new Error(`no template ${name}`);
@@ -13,11 +14,20 @@ const source: TemplateSource = (name) => {
 
 describe('reading values back from objects', () => {
   it('takes the value at each placeholder; absent keys stay absent', () => {
-    expect(recoverValues(TEMPLATES.service!, 's', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { ports: [{ port: 80 }], clusterIP: '10.0.0.1' } })).toEqual({ name: 'a', ports: [{ port: 80 }] });
+    expect(
+      recoverValues(TEMPLATES.service!, 's', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'a' },
+        spec: { ports: [{ port: 80 }], clusterIP: '10.0.0.1' },
+      }),
+    ).toEqual({ name: 'a', ports: [{ port: 80 }] });
   });
 
   it('a literal that differs means the object did not come from this template', () => {
-    expect(recoverValues(TEMPLATES['headless-service']!, 'h', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { clusterIP: '10.0.0.1' } })).toBeUndefined();
+    expect(
+      recoverValues(TEMPLATES['headless-service']!, 'h', { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a' }, spec: { clusterIP: '10.0.0.1' } }),
+    ).toBeUndefined();
     expect(recoverValues(TEMPLATES.service!, 's', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a' } })).toBeUndefined();
   });
 
@@ -29,14 +39,27 @@ describe('reading values back from objects', () => {
     expect(unmatched).toEqual([]);
   });
 
-  it('a Helm release of mlk: labels go back to mlk\'s', () => {
-    const live = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'a', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'mlk.dev/helm-release': 'r', x: 'y' }, annotations: { 'meta.helm.sh/release-name': 'r' } }, spec: { ports: [] } };
+  it("a Helm release of mlk: labels go back to mlk's", () => {
+    const live = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'a',
+        labels: { 'app.kubernetes.io/managed-by': 'Helm', 'mlk.dev/helm-release': 'r', x: 'y' },
+        annotations: { 'meta.helm.sh/release-name': 'r' },
+      },
+      spec: { ports: [] },
+    };
     const { parts } = liveChartParts([live], source, ['service']);
     expect(parts[0]!.values.labels).toEqual({ 'app.kubernetes.io/managed-by': 'mlk', x: 'y' });
   });
 
   it('drops what the server keeps: status, ids, system annotations', () => {
-    const cleaned = cleanLive({ kind: 'X', status: {}, metadata: { name: 'a', uid: 'u', resourceVersion: '1', managedFields: [], annotations: { 'deployment.kubernetes.io/revision': '2', mine: 'yes' } } });
+    const cleaned = cleanLive({
+      kind: 'X',
+      status: {},
+      metadata: { name: 'a', uid: 'u', resourceVersion: '1', managedFields: [], annotations: { 'deployment.kubernetes.io/revision': '2', mine: 'yes' } },
+    });
     expect(cleaned).toEqual({ kind: 'X', metadata: { name: 'a', annotations: { mine: 'yes' } } });
   });
 

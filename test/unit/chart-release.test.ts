@@ -25,21 +25,28 @@ describe('recognising mlk workloads installed as Helm releases', () => {
 
 function runner(reply: { exitCode?: number; stdout?: string; stderr?: string; notFound?: boolean }) {
   const calls: string[][] = [];
-  const r: ProcessRunner = { run: async (_file, args) => (calls.push(args), { exitCode: reply.exitCode ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', notFound: reply.notFound }) };
+  const r: ProcessRunner = {
+    run: async (_file, args) => {
+      calls.push(args);
+      return { exitCode: reply.exitCode ?? 0, stdout: reply.stdout ?? '', stderr: reply.stderr ?? '', notFound: reply.notFound };
+    },
+  };
   return { r, calls };
 }
 
 describe('helm through the runner', () => {
-  it('uninstallRelease: helm uninstall R -n NS --wait, with mlk\'s kubeconfig and context', async () => {
+  it("uninstallRelease: helm uninstall R -n NS --wait, with mlk's kubeconfig and context", async () => {
     const { r, calls } = runner({ stdout: 'release "web" uninstalled\n' });
     const said = await uninstallRelease({ runner: r, binary: 'helm', kubeconfig: '/k', context: 'c' }, 'web', 'ml', { timeoutMs: 60_000 });
     expect(calls).toEqual([['uninstall', 'web', '--namespace', 'ml', '--kubeconfig', '/k', '--kube-context', 'c', '--wait', '--timeout', '60s']]);
     expect(said).toBe('release "web" uninstalled');
   });
 
-  it('uninstallRelease: a release that is gone is helm\'s error, as an MlkError', async () => {
+  it("uninstallRelease: a release that is gone is helm's error, as an MlkError", async () => {
     const { r } = runner({ exitCode: 1, stderr: 'Error: uninstall: Release not loaded: web: release: not found\n' });
-    await expect(uninstallRelease({ runner: r, binary: 'helm' }, 'web', 'ml')).rejects.toThrow('helm uninstall web failed: uninstall: Release not loaded: web: release: not found');
+    await expect(uninstallRelease({ runner: r, binary: 'helm' }, 'web', 'ml')).rejects.toThrow(
+      'helm uninstall web failed: uninstall: Release not loaded: web: release: not found',
+    );
   });
 
   it('missing helm is a message saying how to get it', async () => {
@@ -49,11 +56,24 @@ describe('helm through the runner', () => {
 
   it('helm 4 and helm 3 flags for waiting with rollback', () => {
     const ctx = { runner: runner({}).r, binary: 'helm' };
-    expect(upgradeArgs(ctx, { release: 'r', chart: '/c', namespace: 'n', wait: true, timeoutMs: 1500, major: 4 })).toEqual(['upgrade', '--install', 'r', '/c', '--namespace', 'n', '--wait=watcher', '--rollback-on-failure', '--timeout', '2s', '--output', 'json']);
+    expect(upgradeArgs(ctx, { release: 'r', chart: '/c', namespace: 'n', wait: true, timeoutMs: 1500, major: 4 })).toEqual([
+      'upgrade',
+      '--install',
+      'r',
+      '/c',
+      '--namespace',
+      'n',
+      '--wait=watcher',
+      '--rollback-on-failure',
+      '--timeout',
+      '2s',
+      '--output',
+      'json',
+    ]);
     expect(upgradeArgs(ctx, { release: 'r', chart: '/c', namespace: 'n', wait: true, timeoutMs: 60_000, major: 3 })).toContain('--atomic');
   });
 
-  it('helm\'s reason: the last Error line', () => {
+  it("helm's reason: the last Error line", () => {
     expect(helmReason('WARNING: x\nError: INSTALLATION FAILED: boom\n')).toBe('INSTALLATION FAILED: boom');
     expect(helmReason('', 'something odd\n')).toBe('something odd');
   });

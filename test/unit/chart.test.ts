@@ -32,7 +32,10 @@ function writeChart(files: ChartFiles): string {
 }
 
 function helm(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(HELM, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: join(scratch, 'cache'), HELM_CONFIG_HOME: join(scratch, 'config'), HELM_DATA_HOME: join(scratch, 'data') } });
+  const r = spawnSync(HELM, args, {
+    encoding: 'utf8',
+    env: { ...process.env, HELM_CACHE_HOME: join(scratch, 'cache'), HELM_CONFIG_HOME: join(scratch, 'config'), HELM_DATA_HOME: join(scratch, 'data') },
+  });
   return { status: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -61,7 +64,9 @@ function expectHelmRenders(files: ChartFiles, release: string, namespace: string
   const out = helm(['template', release, dir, '--namespace', namespace]);
   expect(out.stderr, 'helm template').toBe('');
   expect(out.status).toBe(0);
-  const objects = parseAllDocuments(out.stdout).map((d) => d.toJSON()).filter(Boolean);
+  const objects = parseAllDocuments(out.stdout)
+    .map((d) => d.toJSON())
+    .filter(Boolean);
   expect(normalize(objects)).toEqual(normalize(expected));
 }
 
@@ -71,14 +76,65 @@ function input(overrides: Partial<DeployInput>): DeployInput {
 
 const DEPLOY_CASES: [string, Partial<DeployInput>][] = [
   ['app: primer web-app', { kind: 'app', name: 'web-app', image: 'nginx:latest', replicas: '3', ports: ['80'] }],
-  ['app: exposed, env, secrets, resources, args', { kind: 'app', name: 'web', image: 'nginx:1.27', replicas: '0', ports: ['80', '8443'], expose: 'LoadBalancer', serviceName: 'web-service', env: ['MODE=prod', 'EMPTY=', 'QUOTE=say "hi" {{ .Values.x }} 100%'], envFromSecret: ['creds'], cpu: '250m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi', args: ['--flag', 'true', '0755'] }],
-  ['model: primer TF Serving with a 10Gi claim', { name: 'tf-model-server', server: 'tf-serving', model: 'my_model', modelPvc: 'model-pvc', pvcSize: '10Gi', replicas: '2', serviceName: 'tf-model-service' }],
-  ['model: claim with a storage class and access mode', { name: 'tri', server: 'triton', model: 'resnet', modelPvc: 'models', pvcSize: '1Gi', storageClass: 'fast', accessMode: 'ReadWriteMany', expose: 'NodePort' }],
+  [
+    'app: exposed, env, secrets, resources, args',
+    {
+      kind: 'app',
+      name: 'web',
+      image: 'nginx:1.27',
+      replicas: '0',
+      ports: ['80', '8443'],
+      expose: 'LoadBalancer',
+      serviceName: 'web-service',
+      env: ['MODE=prod', 'EMPTY=', 'QUOTE=say "hi" {{ .Values.x }} 100%'],
+      envFromSecret: ['creds'],
+      cpu: '250m',
+      memory: '64Mi',
+      cpuLimit: '500m',
+      memoryLimit: '128Mi',
+      args: ['--flag', 'true', '0755'],
+    },
+  ],
+  [
+    'model: primer TF Serving with a 10Gi claim',
+    {
+      name: 'tf-model-server',
+      server: 'tf-serving',
+      model: 'my_model',
+      modelPvc: 'model-pvc',
+      pvcSize: '10Gi',
+      replicas: '2',
+      serviceName: 'tf-model-service',
+    },
+  ],
+  [
+    'model: claim with a storage class and access mode',
+    {
+      name: 'tri',
+      server: 'triton',
+      model: 'resnet',
+      modelPvc: 'models',
+      pvcSize: '1Gi',
+      storageClass: 'fast',
+      accessMode: 'ReadWriteMany',
+      expose: 'NodePort',
+    },
+  ],
   ...SERVER_IDS.map((server): [string, Partial<DeployInput>] => [
     `model: preset ${server} with 2 GPUs`,
-    { name: `${server}-server`, server, model: 'demo-model', modelPvc: 'models', gpus: '2', ...(server === 'custom' ? { image: 'registry.example.com/team/scorer:v3', ports: ['9000'], probePath: '/healthz' } : {}) },
+    {
+      name: `${server}-server`,
+      server,
+      model: 'demo-model',
+      modelPvc: 'models',
+      gpus: '2',
+      ...(server === 'custom' ? { image: 'registry.example.com/team/scorer:v3', ports: ['9000'], probePath: '/healthz' } : {}),
+    },
   ]),
-  ...SERVER_IDS.filter((s) => s !== 'custom').map((server): [string, Partial<DeployInput>] => [`model: preset ${server}, no volume, no GPU`, { name: `${server}-plain`, server, model: 'm' }]),
+  ...SERVER_IDS.filter((s) => s !== 'custom').map((server): [string, Partial<DeployInput>] => [
+    `model: preset ${server}, no volume, no GPU`,
+    { name: `${server}-plain`, server, model: 'm' },
+  ]),
 ];
 
 describe.skipIf(helmMissing)('mlk chart: helm lint passes and helm template gives what mlk renders', () => {
@@ -113,20 +169,85 @@ describe.skipIf(helmMissing)('mlk chart: helm lint passes and helm template give
   it('a claim gets helm.sh/resource-policy: keep, so uninstalling never deletes data', () => {
     const options = validateDeployOptions(input({ name: 'tf', server: 'tf-serving', model: 'm', modelPvc: 'models', pvcSize: '1Gi' }));
     const out = helm(['template', 'tf', writeChart(deployChart(options, templates).files)]);
-    const claim = parseAllDocuments(out.stdout).map((d) => d.toJSON()).find((d) => d.kind === 'PersistentVolumeClaim');
+    const claim = parseAllDocuments(out.stdout)
+      .map((d) => d.toJSON())
+      .find((d) => d.kind === 'PersistentVolumeClaim');
     expect(claim.metadata.annotations).toEqual(KEEP_POLICY);
   });
 });
 
 /** Values for templates that other commands render (train, cron, autoscale), full and sparse. */
-const labels = { 'app.kubernetes.io/name': 'pytorch', 'app.kubernetes.io/instance': 'run-1', 'app.kubernetes.io/component': 'training', 'app.kubernetes.io/managed-by': 'mlk' };
-const jobSpec = { backoffLimit: 0, template: { metadata: { labels }, spec: { restartPolicy: 'Never', containers: [{ name: 'trainer', image: 'pytorch/pytorch:2.5', command: ['python', 'train.py'] }] } } };
+const labels = {
+  'app.kubernetes.io/name': 'pytorch',
+  'app.kubernetes.io/instance': 'run-1',
+  'app.kubernetes.io/component': 'training',
+  'app.kubernetes.io/managed-by': 'mlk',
+};
+const jobSpec = {
+  backoffLimit: 0,
+  template: {
+    metadata: { labels },
+    spec: { restartPolicy: 'Never', containers: [{ name: 'trainer', image: 'pytorch/pytorch:2.5', command: ['python', 'train.py'] }] },
+  },
+};
 const TEMPLATE_CASES: [string, Values][] = [
-  ['job', { name: 'run-1', namespace: 'ml', labels, completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimit: 0, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400, annotations: { a: 'b' }, podAnnotations: { 'mlk.test/fail': 'exit' }, subdomain: 'run-1', containerName: 'trainer', image: 'pytorch/pytorch:2.5', command: ['torchrun', '--nproc-per-node=2', 'train.py'], workingDir: '/work', env: [{ name: 'A', value: '1' }], envFrom: [{ secretRef: { name: 's' } }], resources: { limits: { 'nvidia.com/gpu': 2 } }, volumeMounts: [{ name: 'data', mountPath: '/data' }], nodeSelector: { gpu: 'h100' }, volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] }],
+  [
+    'job',
+    {
+      name: 'run-1',
+      namespace: 'ml',
+      labels,
+      completions: 2,
+      parallelism: 2,
+      completionMode: 'Indexed',
+      backoffLimit: 0,
+      activeDeadlineSeconds: 3600,
+      ttlSecondsAfterFinished: 86400,
+      annotations: { a: 'b' },
+      podAnnotations: { 'mlk.test/fail': 'exit' },
+      subdomain: 'run-1',
+      containerName: 'trainer',
+      image: 'pytorch/pytorch:2.5',
+      command: ['torchrun', '--nproc-per-node=2', 'train.py'],
+      workingDir: '/work',
+      env: [{ name: 'A', value: '1' }],
+      envFrom: [{ secretRef: { name: 's' } }],
+      resources: { limits: { 'nvidia.com/gpu': 2 } },
+      volumeMounts: [{ name: 'data', mountPath: '/data' }],
+      nodeSelector: { gpu: 'h100' },
+      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }],
+    },
+  ],
   ['job', { name: 'run-2', namespace: 'ml', labels, backoffLimit: 3, containerName: 'trainer', image: 'busybox' }],
-  ['cronjob', { name: 'nightly', namespace: 'ml', labels, schedule: '0 2 * * *', timeZone: 'Etc/UTC', concurrencyPolicy: 'Forbid', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1, jobSpec }],
+  [
+    'cronjob',
+    {
+      name: 'nightly',
+      namespace: 'ml',
+      labels,
+      schedule: '0 2 * * *',
+      timeZone: 'Etc/UTC',
+      concurrencyPolicy: 'Forbid',
+      suspend: false,
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 1,
+      jobSpec,
+    },
+  ],
   ['cronjob', { name: 'hourly', namespace: 'ml', labels, schedule: '@hourly', jobSpec }],
-  ['hpa', { name: 'web', namespace: 'ml', labels, target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }], behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } }],
+  [
+    'hpa',
+    {
+      name: 'web',
+      namespace: 'ml',
+      labels,
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 10,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+    },
+  ],
   ['hpa', { name: 'web', namespace: 'ml', labels, target: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 3 }],
   ['headless-service', { name: 'run-1', namespace: 'ml', labels, selector: labels }],
   ['service', { name: 'svc', namespace: 'ml', labels, selector: labels, ports: [{ name: 'http', port: 80, targetPort: 80, protocol: 'TCP' }] }],
@@ -154,10 +275,13 @@ describe.skipIf(helmMissing)('every mlk template as a chart template: helm rende
 });
 
 describe('chart conversion, without helm', () => {
-  const source = (files: Record<string, string>): TemplateSource => (name) => ({ text: files[name]!, source: `${name}.yaml` });
+  const source =
+    (files: Record<string, string>): TemplateSource =>
+    (name) => ({ text: files[name]!, source: `${name}.yaml` });
 
   it('absent values become guarded keys; present scalars JSON, maps toYaml', () => {
-    const text = 'kind: ConfigMap\nmetadata:\n  name: "{{ .Values.name }}"\n  namespace: "{{ .Values.namespace }}"\n  labels: "{{ .Values.labels }}"\ndata:\n  a: "{{ .Values.a }}"\n  b: "x-{{ .Values.name }}-%"\n';
+    const text =
+      'kind: ConfigMap\nmetadata:\n  name: "{{ .Values.name }}"\n  namespace: "{{ .Values.namespace }}"\n  labels: "{{ .Values.labels }}"\ndata:\n  a: "{{ .Values.a }}"\n  b: "x-{{ .Values.name }}-%"\n';
     const { text: out, values } = chartTemplate(text, 'cm.yaml', 'cm', { name: 'n', namespace: 'ns', labels: { x: 'y' } });
     expect(out).toContain('name: {{ toJson .Values.cm.name }}');
     expect(out).toContain('namespace: {{ .Release.Namespace | quote }}');
@@ -180,7 +304,17 @@ describe('chart conversion, without helm', () => {
   it('names sections so Go templates can reach them', () => {
     expect(sectionName('headless-service')).toBe('headlessService');
     expect(sectionName('pvc')).toBe('pvc');
-    const files = buildChart({ name: 'x', description: 'd', parts: [{ template: 't', values: { a: 1 } }, { template: 't', values: { a: 2 } }] }, source({ t: 'a: "{{ .Values.a }}"\n' }));
+    const files = buildChart(
+      {
+        name: 'x',
+        description: 'd',
+        parts: [
+          { template: 't', values: { a: 1 } },
+          { template: 't', values: { a: 2 } },
+        ],
+      },
+      source({ t: 'a: "{{ .Values.a }}"\n' }),
+    );
     expect(Object.keys(files).sort()).toEqual(['.helmignore', 'Chart.yaml', 'templates/t.yaml', 'templates/t2.yaml', 'values.yaml']);
     expect(parse(files['values.yaml']!)).toEqual({ t: { a: 1 }, t2: { a: 2 } });
   });
@@ -189,6 +323,11 @@ describe('chart conversion, without helm', () => {
     expect(imageTag('vllm/vllm-openai:v0.11.0')).toBe('v0.11.0');
     expect(imageTag('localhost:5000/nginx')).toBeUndefined();
     expect(imageTag('nginx@sha256:abc')).toBeUndefined();
-    expect(parse(buildChart({ name: 'x', description: 'd', appVersion: '1.0', parts: [] }, source({}))['Chart.yaml']!)).toMatchObject({ apiVersion: 'v2', name: 'x', version: '0.1.0', appVersion: '1.0' });
+    expect(parse(buildChart({ name: 'x', description: 'd', appVersion: '1.0', parts: [] }, source({}))['Chart.yaml']!)).toMatchObject({
+      apiVersion: 'v2',
+      name: 'x',
+      version: '0.1.0',
+      appVersion: '1.0',
+    });
   });
 });

@@ -27,9 +27,14 @@ function usage(fn: () => unknown): string {
 
 function deployment(name: string, containers: any[], extra: Partial<KubeObject['metadata']> = {}): KubeObject {
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name, namespace: 'default', uid: `uid-${name}`, labels: mlkLabels(name, 'app', 'server'), ...extra },
-    spec: { replicas: 1, selector: { matchLabels: { 'app.kubernetes.io/instance': name } }, template: { metadata: { labels: { 'app.kubernetes.io/instance': name } }, spec: { containers } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { 'app.kubernetes.io/instance': name } },
+      template: { metadata: { labels: { 'app.kubernetes.io/instance': name } }, spec: { containers } },
+    },
   };
 }
 
@@ -53,10 +58,15 @@ describe('targets', () => {
 
   it('picks the oldest ready pod', () => {
     const pod = (name: string, created: string, ready: boolean): KubeObject => ({
-      apiVersion: 'v1', kind: 'Pod', metadata: { name, creationTimestamp: created },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, creationTimestamp: created },
       status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
     });
-    expect(pickReadyPod([pod('new', '2026-01-02T00:00:00Z', true), pod('old', '2026-01-01T00:00:00Z', true), pod('older', '2025-01-01T00:00:00Z', false)])!.metadata.name).toBe('old');
+    expect(
+      pickReadyPod([pod('new', '2026-01-02T00:00:00Z', true), pod('old', '2026-01-01T00:00:00Z', true), pod('older', '2025-01-01T00:00:00Z', false)])!.metadata
+        .name,
+    ).toBe('old');
     expect(pickReadyPod([pod('x', '2026-01-01T00:00:00Z', false)])).toBeUndefined();
   });
 
@@ -68,7 +78,12 @@ describe('targets', () => {
     expect(usage(() => parsePortForward('http'))).toContain('give the local port too');
     expect(usage(() => parsePortForward('70000'))).toContain('remote port 70000 must be 1 to 65535');
     expect(usage(() => parsePortForward('a:b:c'))).toContain('must look like REMOTE');
-    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8501 }] }] } };
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p' },
+      spec: { containers: [{ name: 'c', ports: [{ name: 'http', containerPort: 8501 }] }] },
+    };
     expect(resolvePort({ local: 9000, remote: 'http' }, pod)).toEqual({ local: 9000, remote: 8501 });
     expect(() => resolvePort({ local: 9000, remote: 'grpc' }, pod)).toThrow(/no container port named grpc/);
   });
@@ -84,7 +99,12 @@ describe('scale options', () => {
   });
 
   it('tells how to change an autoscaler instead', () => {
-    const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'model-hpa' }, spec: { minReplicas: 1, maxReplicas: 10 } };
+    const hpa: KubeObject = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'model-hpa' },
+      spec: { minReplicas: 1, maxReplicas: 10 },
+    };
     const { message, hint } = hpaOverrideMessage(hpa, deployment('web', []), 5, 'web');
     expect(message).toContain('horizontalpodautoscaler/model-hpa controls deployment/web (min 1, max 10)');
     expect(hint).toContain('mlk autoscale web --min 5 --max 10');
@@ -97,7 +117,17 @@ describe('autoscale options', () => {
 
   it("renders the primer's model-hpa from one command line", () => {
     const o = validateAutoscaleOptions({ ...base, min: '1', max: '10', cpu: '70', hpaName: 'model-hpa' });
-    const hpa = planAutoscale(o, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'tf-model-server', labels: mlkLabels('tf-model-server', 'tf-serving', 'server'), instance: 'tf-model-server' }, templates);
+    const hpa = planAutoscale(
+      o,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'tf-model-server',
+        labels: mlkLabels('tf-model-server', 'tf-serving', 'server'),
+        instance: 'tf-model-server',
+      },
+      templates,
+    );
     const primer = parse(`
 apiVersion: autoscaling/v2
 kind: HorizontalPodAutoscaler
@@ -176,8 +206,15 @@ spec:
 
   it("prints an HPA's targets like kubectl", () => {
     const hpa: KubeObject = {
-      apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'h' },
-      spec: { metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }, { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '100' } } }] },
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'h' },
+      spec: {
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } },
+          { type: 'Pods', pods: { metric: { name: 'rps' }, target: { type: 'AverageValue', averageValue: '100' } } },
+        ],
+      },
       status: { currentMetrics: [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 12, averageValue: '12m' } } }] },
     };
     expect(hpaTargetsText(hpa)).toBe('cpu: 12%/70%, rps: <unknown>/100');
@@ -187,9 +224,21 @@ spec:
 
 describe('history and rollback', () => {
   const rs = (revision: number, image: string, extra: Record<string, string> = {}): KubeObject => ({
-    apiVersion: 'apps/v1', kind: 'ReplicaSet',
-    metadata: { name: `web-${revision}`, namespace: 'default', annotations: { 'deployment.kubernetes.io/revision': String(revision), ...extra }, ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'uid-web' }], creationTimestamp: `2026-01-0${revision}T00:00:00Z` },
-    spec: { template: { metadata: { labels: { 'app.kubernetes.io/instance': 'web', 'pod-template-hash': `h${revision}` } }, spec: { containers: [{ name: 'web', image }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'ReplicaSet',
+    metadata: {
+      name: `web-${revision}`,
+      namespace: 'default',
+      annotations: { 'deployment.kubernetes.io/revision': String(revision), ...extra },
+      ownerReferences: [{ kind: 'Deployment', name: 'web', uid: 'uid-web' }],
+      creationTimestamp: `2026-01-0${revision}T00:00:00Z`,
+    },
+    spec: {
+      template: {
+        metadata: { labels: { 'app.kubernetes.io/instance': 'web', 'pod-template-hash': `h${revision}` } },
+        spec: { containers: [{ name: 'web', image }] },
+      },
+    },
   });
 
   it('lists revisions oldest first with what changed, and marks the current one', () => {
@@ -201,7 +250,9 @@ describe('history and rollback', () => {
       [2, 'nginx:1.28', true, 'image nginx:1.27 -> nginx:1.28'],
     ]);
     expect(revisions[0]!.template.metadata.labels).toEqual({ 'app.kubernetes.io/instance': 'web' });
-    expect(describeChange({ spec: { containers: [{ name: 'a', image: 'x', args: ['1'] }] } }, { spec: { containers: [{ name: 'a', image: 'x', args: ['2'] }] } })).toBe('args of a');
+    expect(
+      describeChange({ spec: { containers: [{ name: 'a', image: 'x', args: ['1'] }] } }, { spec: { containers: [{ name: 'a', image: 'x', args: ['2'] }] } }),
+    ).toBe('args of a');
   });
 
   it('chooses the previous revision, or the one asked for, and says which exist', () => {
@@ -215,7 +266,10 @@ describe('history and rollback', () => {
   });
 
   it('builds a merge patch that turns one template into another exactly', () => {
-    const from = { metadata: { labels: { a: '1', b: '2' } }, spec: { containers: [{ name: 'x', image: 'new', env: [{ name: 'E', value: '1' }] }], nodeSelector: { gpu: 'yes' } } };
+    const from = {
+      metadata: { labels: { a: '1', b: '2' } },
+      spec: { containers: [{ name: 'x', image: 'new', env: [{ name: 'E', value: '1' }] }], nodeSelector: { gpu: 'yes' } },
+    };
     const to = { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'x', image: 'old' }] } };
     expect(mergePatchBetween(from, to)).toEqual({ metadata: { labels: { b: null } }, spec: { containers: [{ name: 'x', image: 'old' }], nodeSelector: null } });
   });
@@ -224,14 +278,25 @@ describe('history and rollback', () => {
     const live: KubeObject = {
       ...deployment('web', [{ name: 'web', image: 'new', ports: [{ containerPort: 80, protocol: 'TCP' }] }]),
       metadata: {
-        name: 'web', namespace: 'default', labels: { a: '1', other: 'x' },
+        name: 'web',
+        namespace: 'default',
+        labels: { a: '1', other: 'x' },
         managedFields: [
-          { manager: 'mlk', operation: 'Apply', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:a': {} } }, 'f:spec': { 'f:selector': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } } } },
+          {
+            manager: 'mlk',
+            operation: 'Apply',
+            fieldsV1: {
+              'f:metadata': { 'f:labels': { 'f:a': {} } },
+              'f:spec': { 'f:selector': {}, 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } } },
+            },
+          },
           { manager: 'kube-controller-manager', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
         ],
       },
     };
-    expect(extractFields(live, { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } })).toEqual({ spec: { template: { spec: { containers: [{ name: 'web', image: 'new' }] } } } });
+    expect(extractFields(live, { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': { 'k:{"name":"web"}': { 'f:image': {} } } } } } })).toEqual({
+      spec: { template: { spec: { containers: [{ name: 'web', image: 'new' }] } } },
+    });
     const config = rollbackApplyConfig(live, { spec: { containers: [{ name: 'web', image: 'old' }] } })!;
     expect(config.metadata).toEqual({ name: 'web', namespace: 'default', labels: { a: '1' } });
     expect(config.spec.replicas).toBeUndefined();
@@ -244,9 +309,20 @@ describe('history and rollback', () => {
 describe('delete plan', () => {
   it('removes the autoscaler first and data last, and keeps claims unless --delete-data', () => {
     const obj = (apiVersion: string, kind: string, name: string): KubeObject => ({ apiVersion, kind, metadata: { name } });
-    const found = [obj('v1', 'PersistentVolumeClaim', 'models'), obj('v1', 'Service', 'web'), obj('apps/v1', 'Deployment', 'web'), obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'web'), obj('batch/v1', 'Job', 'train')];
+    const found = [
+      obj('v1', 'PersistentVolumeClaim', 'models'),
+      obj('v1', 'Service', 'web'),
+      obj('apps/v1', 'Deployment', 'web'),
+      obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'web'),
+      obj('batch/v1', 'Job', 'train'),
+    ];
     const keep = planDelete(validateDeleteOptions({ name: 'web', namespace: 'default' }), found);
-    expect(keep.remove.map((s) => `${s.object.kind}:${s.propagation}`)).toEqual(['HorizontalPodAutoscaler:Background', 'Job:Foreground', 'Deployment:Foreground', 'Service:Background']);
+    expect(keep.remove.map((s) => `${s.object.kind}:${s.propagation}`)).toEqual([
+      'HorizontalPodAutoscaler:Background',
+      'Job:Foreground',
+      'Deployment:Foreground',
+      'Service:Background',
+    ]);
     expect(keep.keep.map((k) => k.metadata.name)).toEqual(['models']);
     const all = planDelete(validateDeleteOptions({ name: 'web', namespace: 'default', deleteData: true }), found);
     expect(all.remove.at(-1)!.object.kind).toBe('PersistentVolumeClaim');
@@ -262,18 +338,61 @@ describe('status and top', () => {
     const d = { ...deployment('web', [{ name: 'web', image: 'nginx:1.27' }]), status: { readyReplicas: 2 } };
     d.spec.replicas = 3;
     d.metadata.creationTimestamp = '2026-01-01T00:00:00Z';
-    const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'default', labels: mlkLabels('web', 'app', 'server') }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } };
-    const hpa: KubeObject = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'default' }, spec: { scaleTargetRef: { kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 10, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }] }, status: { currentReplicas: 3 } };
-    const pod: KubeObject = {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web-1', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'web' }, creationTimestamp: '2026-01-01T00:55:00Z' },
-      spec: { nodeName: 'n1', containers: [{ name: 'web' }] },
-      status: { phase: 'Pending', containerStatuses: [{ name: 'web', image: 'nginx:bad', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } }] },
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default', labels: mlkLabels('web', 'app', 'server') },
+      spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] },
     };
-    const event: KubeObject = { apiVersion: 'v1', kind: 'Event', metadata: { name: 'e' }, type: 'Warning', reason: 'Failed', message: 'pull failed', count: 4, lastTimestamp: '2026-01-01T00:58:00Z', involvedObject: { kind: 'Pod', name: 'web-1' } };
-    const rows = buildStatus({ workloads: [d], services: [svc], hpas: [hpa], pods: [pod], events: [event, { ...event, involvedObject: { kind: 'Pod', name: 'elsewhere' } }] }, now, true);
+    const hpa: KubeObject = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        scaleTargetRef: { kind: 'Deployment', name: 'web' },
+        minReplicas: 1,
+        maxReplicas: 10,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+      },
+      status: { currentReplicas: 3 },
+    };
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'web' }, creationTimestamp: '2026-01-01T00:55:00Z' },
+      spec: { nodeName: 'n1', containers: [{ name: 'web' }] },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [{ name: 'web', image: 'nginx:bad', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff' } } }],
+      },
+    };
+    const event: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'e' },
+      type: 'Warning',
+      reason: 'Failed',
+      message: 'pull failed',
+      count: 4,
+      lastTimestamp: '2026-01-01T00:58:00Z',
+      involvedObject: { kind: 'Pod', name: 'web-1' },
+    };
+    const rows = buildStatus(
+      { workloads: [d], services: [svc], hpas: [hpa], pods: [pod], events: [event, { ...event, involvedObject: { kind: 'Pod', name: 'elsewhere' } }] },
+      now,
+      true,
+    );
     expect(rows).toHaveLength(1);
     const r = rows[0]!;
-    expect(r).toMatchObject({ kind: 'Deployment', name: 'web', ready: 2, desired: 3, images: ['nginx:1.27'], endpoints: ['web.default.svc:80', 'nodeport 30080'], age: '1h' });
+    expect(r).toMatchObject({
+      kind: 'Deployment',
+      name: 'web',
+      ready: 2,
+      desired: 3,
+      images: ['nginx:1.27'],
+      endpoints: ['web.default.svc:80', 'nodeport 30080'],
+      age: '1h',
+    });
     expect(r.hpa).toMatchObject({ min: 1, max: 10, current: 3, targets: 'cpu: <unknown>/70%' });
     expect(r.pods).toEqual([expect.objectContaining({ name: 'web-1', phase: 'ImagePullBackOff', ready: '0/1', restarts: 0, node: 'n1', age: '5m' })]);
     expect(r.pods![0]!.problem).toContain('cannot be pulled');
@@ -289,9 +408,21 @@ describe('status and top', () => {
     expect(metricValue('1500000n')).toBeCloseTo(0.0015);
     expect(formatCpu(0.0015)).toBe('2m');
     expect(formatMemory(50 * 2 ** 20)).toBe('50Mi');
-    const pod: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd' }, spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m' }, limits: { 'nvidia.com/gpu': 2 } } }] } };
-    const metrics: KubeObject = { apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name: 'p', namespace: 'd' }, containers: [{ name: 'a', usage: { cpu: '50000000n', memory: '52428800' } }] };
-    expect(podUsage([pod], [metrics], 'nvidia.com/gpu')).toEqual([{ pod: 'p', namespace: 'd', cpu: 0.05, memory: 52428800, cpuRequest: 0.1, memoryRequest: undefined, gpus: 2 }]);
+    const pod: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'p', namespace: 'd' },
+      spec: { containers: [{ name: 'a', resources: { requests: { cpu: '100m' }, limits: { 'nvidia.com/gpu': 2 } } }] },
+    };
+    const metrics: KubeObject = {
+      apiVersion: 'metrics.k8s.io/v1beta1',
+      kind: 'PodMetrics',
+      metadata: { name: 'p', namespace: 'd' },
+      containers: [{ name: 'a', usage: { cpu: '50000000n', memory: '52428800' } }],
+    };
+    expect(podUsage([pod], [metrics], 'nvidia.com/gpu')).toEqual([
+      { pod: 'p', namespace: 'd', cpu: 0.05, memory: 52428800, cpuRequest: 0.1, memoryRequest: undefined, gpus: 2 },
+    ]);
     expect(podUsage([pod], [], 'nvidia.com/gpu')[0]).toMatchObject({ cpu: null, memory: null });
   });
 });

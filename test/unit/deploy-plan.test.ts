@@ -21,15 +21,32 @@ describe('planDeploy golden manifests', () => {
   });
 
   it('primer web-app with a LoadBalancer Service', () => {
-    expectGolden('deploy-app-web-lb.yaml', render({ kind: 'app', name: 'web-app', image: 'nginx:latest', replicas: '3', ports: ['80'], expose: 'LoadBalancer', serviceName: 'web-service' }));
+    expectGolden(
+      'deploy-app-web-lb.yaml',
+      render({ kind: 'app', name: 'web-app', image: 'nginx:latest', replicas: '3', ports: ['80'], expose: 'LoadBalancer', serviceName: 'web-service' }),
+    );
   });
 
   it('primer resource-demo: requests and limits', () => {
-    expectGolden('deploy-app-resources.yaml', render({ kind: 'app', name: 'resource-demo', image: 'nginx', cpu: '250m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' }));
+    expectGolden(
+      'deploy-app-resources.yaml',
+      render({ kind: 'app', name: 'resource-demo', image: 'nginx', cpu: '250m', memory: '64Mi', cpuLimit: '500m', memoryLimit: '128Mi' }),
+    );
   });
 
   it('primer TF Serving with its 10Gi claim', () => {
-    expectGolden('deploy-model-tf-serving.yaml', render({ name: 'tf-model-server', server: 'tf-serving', model: 'my_model', modelPvc: 'model-pvc', pvcSize: '10Gi', replicas: '2', serviceName: 'tf-model-service' }));
+    expectGolden(
+      'deploy-model-tf-serving.yaml',
+      render({
+        name: 'tf-model-server',
+        server: 'tf-serving',
+        model: 'my_model',
+        modelPvc: 'model-pvc',
+        pvcSize: '10Gi',
+        replicas: '2',
+        serviceName: 'tf-model-service',
+      }),
+    );
   });
 
   for (const server of SERVER_IDS.filter((s) => s !== 'tf-serving')) {
@@ -61,8 +78,14 @@ describe('planDeploy details', () => {
     const without = planDeploy(validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store' })), templates);
     expect(without.objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
     expect(without.claim).toEqual({ name: 'store', object: undefined });
-    const withSize = planDeploy(validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store', pvcSize: '5Gi', accessMode: 'ReadWriteMany', storageClass: 'fast' })), templates);
-    expect(withSize.objects[0]).toMatchObject({ kind: 'PersistentVolumeClaim', spec: { accessModes: ['ReadWriteMany'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } } });
+    const withSize = planDeploy(
+      validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store', pvcSize: '5Gi', accessMode: 'ReadWriteMany', storageClass: 'fast' })),
+      templates,
+    );
+    expect(withSize.objects[0]).toMatchObject({
+      kind: 'PersistentVolumeClaim',
+      spec: { accessModes: ['ReadWriteMany'], storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } },
+    });
   });
 
   it('prefixes images without a registry host with the configured registry', () => {
@@ -73,9 +96,15 @@ describe('planDeploy details', () => {
   });
 
   it('keeps user values out of the manifest structure', () => {
-    const plan = planDeploy(validateDeployOptions(input({ kind: 'app', name: 'x', image: 'nginx', env: ['A=b\n  injected: true', 'B={{ .Values.image }}'] })), templates);
+    const plan = planDeploy(
+      validateDeployOptions(input({ kind: 'app', name: 'x', image: 'nginx', env: ['A=b\n  injected: true', 'B={{ .Values.image }}'] })),
+      templates,
+    );
     const env = plan.deployment.spec.template.spec.containers[0].env;
-    expect(env).toEqual([{ name: 'A', value: 'b\n  injected: true' }, { name: 'B', value: '{{ .Values.image }}' }]);
+    expect(env).toEqual([
+      { name: 'A', value: 'b\n  injected: true' },
+      { name: 'B', value: '{{ .Values.image }}' },
+    ]);
     expect(plan.deployment.spec.template.spec.containers[0].injected).toBeUndefined();
   });
 });

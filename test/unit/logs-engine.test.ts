@@ -77,15 +77,18 @@ const OPTIONS: EngineOptions = { follow: false, timestamps: false, allContainers
 
 function engine(o: Partial<EngineOptions>, deps: Partial<EngineDeps> & Pick<EngineDeps, 'listPods' | 'open'>, out = collector()) {
   const warnings: string[] = [];
-  const e = new LogsEngine({ ...OPTIONS, ...o }, {
-    getPod: async () => undefined,
-    sink: new LineSink(out.out),
-    sleep: () => turn(),
-    warn: (t) => warnings.push(t),
-    info: () => {},
-    graceMs: 0,
-    ...deps,
-  });
+  const e = new LogsEngine(
+    { ...OPTIONS, ...o },
+    {
+      getPod: async () => undefined,
+      sink: new LineSink(out.out),
+      sleep: () => turn(),
+      warn: (t) => warnings.push(t),
+      info: () => {},
+      graceMs: 0,
+      ...deps,
+    },
+  );
   return { e, out, warnings };
 }
 
@@ -118,7 +121,13 @@ describe('the multiplexer', () => {
       const [, , i, xs] = /^\[(a|b)\] \1-(\d+) (x*)$/.exec(line)!;
       expect(xs!.length).toBe(Number(i));
     }
-    for (const p of ['a', 'b']) expect(out.lines().filter((l) => l.startsWith(`[${p}]`)).map((l) => Number(/-(\d+)/.exec(l)![1]))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    for (const p of ['a', 'b'])
+      expect(
+        out
+          .lines()
+          .filter((l) => l.startsWith(`[${p}]`))
+          .map((l) => Number(/-(\d+)/.exec(l)![1])),
+      ).toEqual(Array.from({ length: 30 }, (_, i) => i));
   });
 
   it('names the container when a pod shows more than one', async () => {
@@ -153,11 +162,14 @@ describe('the multiplexer', () => {
   it('--previous reads the previous run of restarted containers only; -c names pods without that container', async () => {
     const fake = scripted({ crashed: [{ chunks: [stamped(1, 'Traceback: boom')] }] });
     const infos: string[] = [];
-    const { e, out } = engine({ previous: true }, {
-      listPods: async () => [pod('crashed', { restartCount: 3 }), pod('fine')],
-      open: fake.open,
-      info: (t) => infos.push(t),
-    });
+    const { e, out } = engine(
+      { previous: true },
+      {
+        listPods: async () => [pod('crashed', { restartCount: 3 }), pod('fine')],
+        open: fake.open,
+        info: (t) => infos.push(t),
+      },
+    );
     await e.run();
     expect(out.lines()).toEqual(['[crashed] Traceback: boom']);
     expect(fake.requests.map((r) => [r.pod, r.options.previous])).toEqual([['crashed', true]]);
@@ -172,16 +184,19 @@ describe('the multiplexer', () => {
     let open = 0;
     let peak = 0;
     const inner = scripted(Object.fromEntries(Array.from({ length: 7 }, (_, i) => [`p${i}`, [{ chunks: [stamped(1, `hi ${i}`), stamped(2, 'bye')] }]])));
-    const { e, out } = engine({ maxLogRequests: 3 }, {
-      listPods: async () => Array.from({ length: 7 }, (_, i) => pod(`p${i}`)),
-      open: async (p, o, s) => {
-        open += 1;
-        peak = Math.max(peak, open);
-        const stream = await inner.open(p, o, s);
-        stream.on('end', () => (open -= 1));
-        return stream;
+    const { e, out } = engine(
+      { maxLogRequests: 3 },
+      {
+        listPods: async () => Array.from({ length: 7 }, (_, i) => pod(`p${i}`)),
+        open: async (p, o, s) => {
+          open += 1;
+          peak = Math.max(peak, open);
+          const stream = await inner.open(p, o, s);
+          stream.on('end', () => (open -= 1));
+          return stream;
+        },
       },
-    });
+    );
     await e.run();
     expect(peak).toBe(3);
     expect(out.lines()).toHaveLength(14);
@@ -215,7 +230,10 @@ describe('resume after a break', () => {
       {
         open: (o, s) => fake.open('a', o, s),
         offer: (t) => void out.out.write(t),
-        output: 'text', timestamps: false, signal: new AbortController().signal, sleep: () => turn(),
+        output: 'text',
+        timestamps: false,
+        signal: new AbortController().signal,
+        sleep: () => turn(),
         stillRunning: async () => {
           const was = running;
           running = false; // the second stream ends because the container stopped
@@ -267,7 +285,11 @@ describe('backpressure', () => {
         setImmediate(cb);
       },
     });
-    const { e } = engine({}, { listPods: async () => [pod('a'), pod('b'), pod('c')], open: async () => source() }, { out: slow, text: () => '', lines: () => [] });
+    const { e } = engine(
+      {},
+      { listPods: async () => [pod('a'), pod('b'), pod('c')], open: async () => source() },
+      { out: slow, text: () => '', lines: () => [] },
+    );
     const result = await e.run();
     expect(result.lines).toBe(3 * total * 64);
     expect(produced).toBe(3 * total * 64);
@@ -279,7 +301,11 @@ describe('backpressure', () => {
   it('ends quietly when stdout closes', async () => {
     const fake = scripted({ a: [{ chunks: [stamped(1, 'x')], hold: true }] });
     const out = new PassThrough();
-    const { e } = engine({ follow: true }, { listPods: async () => [pod('a')], open: fake.open, sleep: () => new Promise((r) => setTimeout(r, 5)) }, { out, text: () => '', lines: () => [] });
+    const { e } = engine(
+      { follow: true },
+      { listPods: async () => [pod('a')], open: fake.open, sleep: () => new Promise((r) => setTimeout(r, 5)) },
+      { out, text: () => '', lines: () => [] },
+    );
     out.once('data', () => out.destroy());
     const result = await e.run();
     expect(result.stop).toBe('closed');
@@ -306,22 +332,34 @@ describe('following (-f)', () => {
     });
     // c is there from the start but pending; it starts on the third look, and still gets --tail
     const pods = () => (tick < 2 ? [pod('a'), pod('c', { state: 'waiting' })] : tick < 4 ? [pod('a'), pod('b'), pod('c')] : [pod('b'), pod('c')]);
-    const job = () => ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, status: tick >= 6 ? { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } : {} });
-    const { e, out } = engine({ follow: true, tail: 10, sinceSeconds: 60 }, {
-      listPods: async () => pods(),
-      getJob: async () => job(),
-      open: fake.open,
-      sleep: async () => {
-        await new Promise((r) => setTimeout(r, 5));
-        tick += 1;
-      },
+    const job = () => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'j' },
+      status: tick >= 6 ? { conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } : {},
     });
+    const { e, out } = engine(
+      { follow: true, tail: 10, sinceSeconds: 60 },
+      {
+        listPods: async () => pods(),
+        getJob: async () => job(),
+        open: fake.open,
+        sleep: async () => {
+          await new Promise((r) => setTimeout(r, 5));
+          tick += 1;
+        },
+      },
+    );
     const result = await e.run();
     expect(result.stop).toBe('job');
     expect(result.job).toEqual({ outcome: 'failed', reason: 'BackoffLimitExceeded' });
     expect(out.lines().sort()).toEqual(['[a] a starts', '[b] b starts', '[c] c starts']);
     // the pods there at the start got --tail; the one that appeared later its whole log (--since still applies)
-    expect(fake.requests.map((r) => [r.pod, r.options.follow, r.options.tailLines, r.options.sinceSeconds]).sort()).toEqual([['a', true, 10, 60], ['b', true, undefined, 60], ['c', true, 10, 60]]);
+    expect(fake.requests.map((r) => [r.pod, r.options.follow, r.options.tailLines, r.options.sinceSeconds]).sort()).toEqual([
+      ['a', true, 10, 60],
+      ['b', true, undefined, 60],
+      ['c', true, 10, 60],
+    ]);
   });
 
   it('follows a restarted container again, with the end of the crashed run under --previous', async () => {
@@ -333,17 +371,20 @@ describe('following (-f)', () => {
         { chunks: [stamped(9, 'run 2 starts')], hold: true },
       ],
     });
-    const { e, out } = engine({ follow: true, previous: true }, {
-      listPods: async () => [pod('a', { restartCount: tick >= 2 ? 1 : 0 })],
-      getPod: async () => pod('a', { restartCount: 1 }),
-      open: fake.open,
-      sleep: async (_ms, signal) => {
-        await new Promise((r) => setTimeout(r, 5));
-        tick += 1;
-        if (tick > 5 && !signal?.aborted) controller.abort();
+    const { e, out } = engine(
+      { follow: true, previous: true },
+      {
+        listPods: async () => [pod('a', { restartCount: tick >= 2 ? 1 : 0 })],
+        getPod: async () => pod('a', { restartCount: 1 }),
+        open: fake.open,
+        sleep: async (_ms, signal) => {
+          await new Promise((r) => setTimeout(r, 5));
+          tick += 1;
+          if (tick > 5 && !signal?.aborted) controller.abort();
+        },
+        signal: undefined,
       },
-      signal: undefined,
-    });
+    );
     const controller = new AbortController();
     (e as unknown as { deps: EngineDeps }).deps.signal = controller.signal;
     const result = await e.run();
@@ -360,19 +401,26 @@ describe('following (-f)', () => {
     const controller = new AbortController();
     const fake = scripted({ a: [{ chunks: [stamped(1, 'x')], hold: true }], b: [{ chunks: [stamped(1, 'y')], hold: true }] });
     const streams: NodeJS.ReadableStream[] = [];
-    const { e, out } = engine({ follow: true }, {
-      listPods: async () => [pod('a'), pod('b')],
-      open: async (p, o, s) => {
-        const st = await fake.open(p, o, s);
-        streams.push(st);
-        return st;
+    const { e, out } = engine(
+      { follow: true },
+      {
+        listPods: async () => [pod('a'), pod('b')],
+        open: async (p, o, s) => {
+          const st = await fake.open(p, o, s);
+          streams.push(st);
+          return st;
+        },
+        signal: controller.signal,
+        sleep: (_ms, signal) =>
+          new Promise((r) => {
+            const t = setTimeout(r, 1000);
+            signal?.addEventListener('abort', () => {
+              clearTimeout(t);
+              r(undefined);
+            });
+          }),
       },
-      signal: controller.signal,
-      sleep: (_ms, signal) => new Promise((r) => {
-        const t = setTimeout(r, 1000);
-        signal?.addEventListener('abort', () => { clearTimeout(t); r(undefined); });
-      }),
-    });
+    );
     setTimeout(() => controller.abort(), 30);
     const result = await e.run();
     expect(result.stop).toBe('interrupted');

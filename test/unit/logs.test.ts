@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
 import {
-  advance, formatLine, labelSelectorString, newResumePoint, podColour, podView, resumeFilter, sinceTimeOf, splitTimestamp, timeKey, validateLogsOptions,
+  advance,
+  formatLine,
+  labelSelectorString,
+  newResumePoint,
+  podColour,
+  podView,
+  resumeFilter,
+  sinceTimeOf,
+  splitTimestamp,
+  timeKey,
+  validateLogsOptions,
 } from '../../src/core/logs.js';
 import { LineBuffer, type Segment } from '../../src/actions/logs/lines.js';
 
@@ -65,7 +75,14 @@ describe('timestamps and resume points', () => {
     for (const t of ['2026-01-01T00:00:01.1Z', '2026-01-01T00:00:01.2Z', '2026-01-01T00:00:01.2Z']) advance(point, t);
     expect(point).toMatchObject({ lastTime: '2026-01-01T00:00:01.2Z', atLast: 2 });
     const keep = resumeFilter(point);
-    const replay = ['2026-01-01T00:00:01.1Z', '2026-01-01T00:00:01.2Z', '2026-01-01T00:00:01.2Z', '2026-01-01T00:00:01.2Z', '2026-01-01T00:00:01.1Z', '2026-01-01T00:00:02Z'];
+    const replay = [
+      '2026-01-01T00:00:01.1Z',
+      '2026-01-01T00:00:01.2Z',
+      '2026-01-01T00:00:01.2Z',
+      '2026-01-01T00:00:01.2Z',
+      '2026-01-01T00:00:01.1Z',
+      '2026-01-01T00:00:02Z',
+    ];
     // the third .2 line is new; once caught up every line passes, even one that looks older
     expect(replay.map((t) => keep(t))).toEqual([false, false, false, true, true, true]);
   });
@@ -81,9 +98,18 @@ describe('prefixes and colours', () => {
   it('prefixes [pod] or [pod/container], with the time when asked, and colours only the prefix', () => {
     const line = { time: '2026-01-01T00:00:01Z', message: 'ready' };
     expect(formatLine({ pod: 'p', container: 'c', showContainer: false }, line, { output: 'text', timestamps: false })).toBe('[p] ready\n');
-    expect(formatLine({ pod: 'p', container: 'c', showContainer: true }, line, { output: 'text', timestamps: true })).toBe('[p/c] 2026-01-01T00:00:01Z ready\n');
-    expect(formatLine({ pod: 'p', container: 'c', showContainer: false, paint: (t) => `<${t}>` }, line, { output: 'text', timestamps: false })).toBe('<[p]> ready\n');
-    expect(JSON.parse(formatLine({ pod: 'p', container: 'c', showContainer: false }, line, { output: 'json', timestamps: false }))).toEqual({ pod: 'p', container: 'c', time: '2026-01-01T00:00:01Z', message: 'ready' });
+    expect(formatLine({ pod: 'p', container: 'c', showContainer: true }, line, { output: 'text', timestamps: true })).toBe(
+      '[p/c] 2026-01-01T00:00:01Z ready\n',
+    );
+    expect(formatLine({ pod: 'p', container: 'c', showContainer: false, paint: (t) => `<${t}>` }, line, { output: 'text', timestamps: false })).toBe(
+      '<[p]> ready\n',
+    );
+    expect(JSON.parse(formatLine({ pod: 'p', container: 'c', showContainer: false }, line, { output: 'json', timestamps: false }))).toEqual({
+      pod: 'p',
+      container: 'c',
+      time: '2026-01-01T00:00:01Z',
+      message: 'ready',
+    });
   });
 });
 
@@ -126,15 +152,27 @@ describe('pods, containers and jobs', () => {
 
   it('reads the default container, one by name, or all of them', () => {
     expect(podView(pod(), {}).containers.map((c) => c.name)).toEqual(['main']);
-    expect(podView(pod({ metadata: { annotations: { 'kubectl.kubernetes.io/default-container': 'sidecar' } } }), {}).containers.map((c) => c.name)).toEqual(['sidecar']);
+    expect(podView(pod({ metadata: { annotations: { 'kubectl.kubernetes.io/default-container': 'sidecar' } } }), {}).containers.map((c) => c.name)).toEqual([
+      'sidecar',
+    ]);
     expect(podView(pod(), { allContainers: true }).containers.map((c) => [c.name, c.state, c.readable])).toEqual([
-      ['init', 'terminated', true], ['main', 'running', true], ['sidecar', 'waiting', false],
+      ['init', 'terminated', true],
+      ['main', 'running', true],
+      ['sidecar', 'waiting', false],
     ]);
     expect(podView(pod(), { container: 'nope' })).toMatchObject({ containers: [], missing: 'nope' });
     expect(podView(pod(), {}).containers[0]!.restartCount).toBe(2);
   });
 
   it('reads label selectors', () => {
-    expect(labelSelectorString({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] })).toBe('app=web,tier in (a,b),!x');
+    expect(
+      labelSelectorString({
+        matchLabels: { app: 'web' },
+        matchExpressions: [
+          { key: 'tier', operator: 'In', values: ['a', 'b'] },
+          { key: 'x', operator: 'DoesNotExist' },
+        ],
+      }),
+    ).toBe('app=web,tier in (a,b),!x');
   });
 });

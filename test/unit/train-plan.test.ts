@@ -59,12 +59,25 @@ describe('planTrain golden manifests', () => {
   it('a schedule: a CronJob whose jobTemplate is the Job spec', () => {
     expectGolden(
       'train-cronjob.yaml',
-      render({ name: 'nightly', gpus: '1', backoffLimit: '2', schedule: '0 2 * * *', timeZone: 'Europe/Berlin', concurrencyPolicy: 'Forbid', successfulHistory: '3', failedHistory: '1', suspend: true }),
+      render({
+        name: 'nightly',
+        gpus: '1',
+        backoffLimit: '2',
+        schedule: '0 2 * * *',
+        timeZone: 'Europe/Berlin',
+        concurrencyPolicy: 'Forbid',
+        successfulHistory: '3',
+        failedHistory: '1',
+        suspend: true,
+      }),
     );
   });
 
   it('distributed: an Indexed Job with a headless Service and the torchrun environment', () => {
-    expectGolden('train-indexed.yaml', render({ name: 'llama-ft', namespace: 'ml', workers: '4', gpus: '8', shmSize: '16Gi', command: ['torchrun', 'train.py'] }));
+    expectGolden(
+      'train-indexed.yaml',
+      render({ name: 'llama-ft', namespace: 'ml', workers: '4', gpus: '8', shmSize: '16Gi', command: ['torchrun', 'train.py'] }),
+    );
   });
 });
 
@@ -76,11 +89,19 @@ describe('planTrain', () => {
     expect(job!.spec.backoffLimit).toBe(2);
     const pod = job!.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
-    expect(pod.containers[0]).toMatchObject({ name: 'training', image: 'my-training-image:latest', command: ['python', 'train.py', '--epochs=100'], resources: { limits: { 'nvidia.com/gpu': 2 } } });
+    expect(pod.containers[0]).toMatchObject({
+      name: 'training',
+      image: 'my-training-image:latest',
+      command: ['python', 'train.py', '--epochs=100'],
+      resources: { limits: { 'nvidia.com/gpu': 2 } },
+    });
   });
 
   it('uses the configured GPU resource and product label', () => {
-    const { job } = planTrain(validateTrainOptions(trainInput({ gpus: '1', gpuType: 'MI300X', gpuResource: 'amd.com/gpu', gpuProductLabel: 'amd.com/gpu.product-name' })), templates);
+    const { job } = planTrain(
+      validateTrainOptions(trainInput({ gpus: '1', gpuType: 'MI300X', gpuResource: 'amd.com/gpu', gpuProductLabel: 'amd.com/gpu.product-name' })),
+      templates,
+    );
     expect(job!.spec.template.spec.containers[0].resources.limits).toEqual({ 'amd.com/gpu': 1 });
     expect(job!.spec.template.spec.nodeSelector).toEqual({ 'amd.com/gpu.product-name': 'MI300X' });
   });
@@ -121,7 +142,9 @@ describe('train run from a CronJob', () => {
     const job = jobFromCronJob(stored, 'nightly-run-1');
     expect(job.metadata.name).toBe('nightly-run-1');
     expect(job.metadata.annotations).toEqual({ 'cronjob.kubernetes.io/instantiate': 'manual' });
-    expect(job.metadata.ownerReferences).toEqual([{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'cron-uid-1', controller: true, blockOwnerDeletion: true }]);
+    expect(job.metadata.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'cron-uid-1', controller: true, blockOwnerDeletion: true },
+    ]);
     expect(job.metadata.labels).toEqual(cronJob!.metadata.labels);
     expect(job.spec).toEqual(cronJob!.spec.jobTemplate.spec);
   });

@@ -7,7 +7,18 @@ import { isLabelValue, isName, nameProblem, quantityValue, validateAnnotations, 
 import { run } from '../support/harness.js';
 
 function input(overrides: Partial<DeployInput>): DeployInput {
-  return { kind: 'app', name: 'web', image: 'nginx', namespace: 'default', ports: [], env: [], envFromSecret: [], args: [], gpuResource: 'nvidia.com/gpu', ...overrides };
+  return {
+    kind: 'app',
+    name: 'web',
+    image: 'nginx',
+    namespace: 'default',
+    ports: [],
+    env: [],
+    envFromSecret: [],
+    args: [],
+    gpuResource: 'nvidia.com/gpu',
+    ...overrides,
+  };
 }
 
 function usageMessage(overrides: Partial<DeployInput>): string {
@@ -79,7 +90,17 @@ describe('quantities and durations', () => {
 });
 
 describe('one annotation validator for deploy and train', () => {
-  const trainInput = { name: 'j', namespace: 'default', image: 'img', command: ['python'], env: [], envFromSecret: [], volumes: [], gpuResource: 'nvidia.com/gpu', gpuProductLabel: 'nvidia.com/gpu.product' };
+  const trainInput = {
+    name: 'j',
+    namespace: 'default',
+    image: 'img',
+    command: ['python'],
+    env: [],
+    envFromSecret: [],
+    volumes: [],
+    gpuResource: 'nvidia.com/gpu',
+    gpuProductLabel: 'nvidia.com/gpu.product',
+  };
   const trainMessage = (podAnnotations: string[]) => {
     try {
       validateTrainOptions({ ...trainInput, podAnnotations });
@@ -105,11 +126,28 @@ describe('one annotation validator for deploy and train', () => {
 
   it('accepts Kubernetes keys: an optional DNS prefix and a name of at most 63 characters; values may hold =', () => {
     const keys = ['prometheus.io/scrape=true', `example.com/${'a'.repeat(63)}=1`, 'sidecar.istio.io/inject=false', 'Owner_Team.x=a=b', 'constructor=x'];
-    expect(validateAnnotations(keys)).toEqual({ 'prometheus.io/scrape': 'true', [`example.com/${'a'.repeat(63)}`]: '1', 'sidecar.istio.io/inject': 'false', 'Owner_Team.x': 'a=b', constructor: 'x' });
+    expect(validateAnnotations(keys)).toEqual({
+      'prometheus.io/scrape': 'true',
+      [`example.com/${'a'.repeat(63)}`]: '1',
+      'sidecar.istio.io/inject': 'false',
+      'Owner_Team.x': 'a=b',
+      constructor: 'x',
+    });
   });
 
   it('mlk deploy refuses a duplicate --pod-annotation with exit 2, before any cluster contact', async () => {
-    const r = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--pod-annotation', 'prometheus.io/scrape=true', '--pod-annotation', 'prometheus.io/scrape=false', '--dry-run']);
+    const r = await run([
+      'deploy',
+      'app',
+      'web',
+      '--image',
+      'nginx:1.27',
+      '--pod-annotation',
+      'prometheus.io/scrape=true',
+      '--pod-annotation',
+      'prometheus.io/scrape=false',
+      '--dry-run',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--pod-annotation prometheus.io/scrape is given twice');
     expect(r.stdout).toBe('');
@@ -120,7 +158,9 @@ describe('one annotation validator for deploy and train', () => {
 describe('one name rule', () => {
   it('nameProblem says what validateName throws; isName and isLabelValue answer yes or no', () => {
     expect(nameProblem('web', 'NAME')).toBeUndefined();
-    expect(nameProblem('Web', 'NAME')).toBe('NAME "Web" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit');
+    expect(nameProblem('Web', 'NAME')).toBe(
+      'NAME "Web" is not a valid name: use lower-case letters, digits and \'-\', starting and ending with a letter or digit',
+    );
     expect(() => validateName('Web', 'NAME')).toThrow(nameProblem('Web', 'NAME'));
     expect(nameProblem('', '--job-name')).toBe('--job-name is required');
     expect(nameProblem('a'.repeat(53), 'NAME', 52)).toContain('at most 52 characters');

@@ -4,7 +4,15 @@ import { done, waitFor, waiting, type WaitClock } from '../../src/actions/wait.j
 function fakeClock(signal?: AbortSignal): WaitClock & { slept: number[] } {
   let now = 0;
   const slept: number[] = [];
-  return { now: () => now, sleep: async (ms) => void (slept.push(ms), (now += ms)), signal, slept };
+  return {
+    now: () => now,
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+    signal,
+    slept,
+  };
 }
 
 const interrupted = () => new Error('interrupted: left in place');
@@ -31,7 +39,16 @@ describe('waitFor, the one wait loop', () => {
   it('ends with what timedOut gives once the time is up, after one last look', async () => {
     const clock = fakeClock();
     let polls = 0;
-    const value = await waitFor(clock, { timeoutMs: 3000, intervalMs: 1000, poll: async () => (polls++, waiting('no')), interrupted, timedOut: (ms) => `gave up after ${ms}` });
+    const value = await waitFor(clock, {
+      timeoutMs: 3000,
+      intervalMs: 1000,
+      poll: async () => {
+        polls++;
+        return waiting('no');
+      },
+      interrupted,
+      timedOut: (ms) => `gave up after ${ms}`,
+    });
     expect(value).toBe('gave up after 3000');
     expect(polls).toBe(4);
   });

@@ -228,7 +228,10 @@ export class LogsEngine {
       if (initial) {
         const needed = views.reduce((n, v) => n + v.containers.length, 0);
         if (needed > this.o.maxLogRequests && !this.deps.onCapReached) {
-          throw new MlkError(tooManyStreamsMessage(needed, this.o.maxLogRequests), `use --max-log-requests ${needed} (or more) to follow them all, or narrow with -l/--selector or -c/--container`);
+          throw new MlkError(
+            tooManyStreamsMessage(needed, this.o.maxLogRequests),
+            `use --max-log-requests ${needed} (or more) to follow them all, or narrow with -l/--selector or -c/--container`,
+          );
         }
         if (!views.length && this.deps.waitingFor) this.deps.info(this.deps.waitingFor);
         for (const v of views) atStart.add(v.uid);
@@ -255,7 +258,8 @@ export class LogsEngine {
       }
       for (const [key, run] of this.runs) {
         if (seen.has(key)) continue;
-        if (run.active) run.controller.abort(); // the pod went away: end quietly
+        if (run.active)
+          run.controller.abort(); // the pod went away: end quietly
         else this.runs.delete(key); // forget it, so a long -f through many rollouts stays small
       }
       initial = false;

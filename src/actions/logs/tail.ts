@@ -223,9 +223,11 @@ export async function tailContainer(request: TailRequest, deps: TailDeps): Promi
         stream.on('data', onData);
         stream.once('end', () => {
           ended = true;
-          void (pending ?? Promise.resolve()).then(() => {
-            if (!deps.signal.aborted) return emit(lines.end());
-          }).then(() => finish(), finish);
+          void (pending ?? Promise.resolve())
+            .then(() => {
+              if (!deps.signal.aborted) return emit(lines.end());
+            })
+            .then(() => finish(), finish);
         });
         stream.once('error', (error) => finish(error));
         stream.once('close', () => {

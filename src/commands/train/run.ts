@@ -34,11 +34,14 @@ export function registerRun(train: Command, deps: Deps, run = runScheduledJob): 
     .argument('<name>', 'the schedule (CronJob) made with mlk train NAME --schedule')
     .option('--job-name <name>', 'name of the Job (default: NAME-run-<time>)');
   addConnectionOptions(cmd);
-  cmd.addHelpText('after', `
+  cmd.addHelpText(
+    'after',
+    `
 Also takes -f/--follow, --timeout, --no-wait and -o of mlk train.
 
 Example:
-  mlk train run nightly -f`);
+  mlk train run nightly -f`,
+  );
   cmd.action(async (name: string, _flags: unknown, command: Command) => {
     const flags = command.optsWithGlobals() as RunFlags;
     await run(new Session(deps, flags), completeRun(name, flags));

@@ -65,7 +65,8 @@ async function applyPlan(session: Session, run: SubmitOptions, existing: KubeObj
   try {
     return await applyObjects(session, run.plan.objects, { dryRun: run.dryRun, force: run.force });
   } catch (error) {
-    if (existing && !run.replace && error instanceof ClusterError && error.statusCode === 422) throw templateConflictError(existing, run.plan.job!, commandLine);
+    if (existing && !run.replace && error instanceof ClusterError && error.statusCode === 422)
+      throw templateConflictError(existing, run.plan.job!, commandLine);
     throw error;
   }
 }
@@ -88,7 +89,9 @@ export async function runSubmit(session: Session, run: SubmitOptions): Promise<v
   if (run.dryRun === 'server') return;
   if (plan.cronJob) {
     const s = o.schedule!;
-    session.info(`Scheduled: ${o.name} runs on "${s.cron}"${s.timeZone ? ` (${s.timeZone})` : ''}${s.suspend ? ', suspended for now' : ''}. Start a run now with: mlk train run ${o.name} -n ${o.namespace}`);
+    session.info(
+      `Scheduled: ${o.name} runs on "${s.cron}"${s.timeZone ? ` (${s.timeZone})` : ''}${s.suspend ? ', suspended for now' : ''}. Start a run now with: mlk train run ${o.name} -n ${o.namespace}`,
+    );
     return;
   }
   const job = results.find((r) => r.object.kind === 'Job')!;
