@@ -102,35 +102,31 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
   const modelPath = input.modelPath ?? '/models';
   if (!modelPath.startsWith('/') || /\s/.test(modelPath)) throw new UsageError(`--model-path "${modelPath}" must be an absolute path`);
+  const common = {
+    name,
+    namespace: input.namespace,
+    modelPvc,
+    modelPath,
+    pvcSize,
+    accessMode,
+    storageClass,
+    replicas,
+    replicasGiven: input.replicas !== undefined,
+    env,
+    envFromSecret,
+    podAnnotations,
+    resources,
+    serviceName,
+    args: input.args,
+    gpuResource: input.gpuResource,
+  };
 
   if (input.kind === 'app') {
     const image = withRegistry(validateImage(input.image, '--image'), input.registry);
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
-    return {
-      kind: 'app',
-      name,
-      namespace: input.namespace,
-      image,
-      model: '',
-      modelPvc,
-      modelPath,
-      pvcSize,
-      accessMode,
-      storageClass,
-      replicas,
-      replicasGiven: input.replicas !== undefined,
-      ports,
-      env,
-      envFromSecret,
-      podAnnotations,
-      resources,
-      serviceType,
-      serviceName,
-      args: input.args,
-      gpuResource: input.gpuResource,
-    };
+    return { ...common, kind: 'app', image, model: '', ports, serviceType };
   }
 
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
@@ -147,31 +143,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
-  return {
-    kind: 'model',
-    name,
-    namespace: input.namespace,
-    image,
-    server,
-    model,
-    modelPvc,
-    modelPath,
-    pvcSize,
-    accessMode,
-    storageClass,
-    replicas,
-    replicasGiven: input.replicas !== undefined,
-    ports,
-    env,
-    envFromSecret,
-    podAnnotations,
-    resources,
-    serviceType,
-    serviceName,
-    probePath: input.probePath,
-    args: input.args,
-    gpuResource: input.gpuResource,
-  };
+  return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath };
 }
 
 function probe(p: Probe | undefined, model: string, extra: Record<string, number>): Record<string, unknown> | undefined {

@@ -1,4 +1,5 @@
 import { parseDuration } from './duration.js';
+import { KIND_ALIASES } from './target.js';
 import { UsageError } from './errors.js';
 import { INSTANCE, MANAGED_BY, MLK } from './labels.js';
 import { parseInteger, validateName } from './validate.js';
@@ -44,20 +45,6 @@ export interface LogsOptions {
   output: LogOutput;
 }
 
-const KINDS: Record<string, 'Deployment' | 'StatefulSet' | 'Job'> = {
-  deployment: 'Deployment',
-  deploy: 'Deployment',
-  deployments: 'Deployment',
-  'deployment.apps': 'Deployment',
-  statefulset: 'StatefulSet',
-  sts: 'StatefulSet',
-  statefulsets: 'StatefulSet',
-  'statefulset.apps': 'StatefulSet',
-  job: 'Job',
-  jobs: 'Job',
-  'job.batch': 'Job',
-};
-
 const SELECTOR = /^[A-Za-z0-9._/\-=!,() ]+$/;
 
 /** NAME (an mlk workload), KIND/NAME (deployment, statefulset, job), or -l SELECTOR. */
@@ -71,7 +58,7 @@ export function parseLogsTarget(target: string | undefined, selector: string | u
   if (!target) throw new UsageError('NAME is required: an mlk workload, deployment/NAME, job/NAME, or -l SELECTOR');
   const slash = target.indexOf('/');
   if (slash < 0) return { kind: 'mlk', name: validateName(target, 'NAME') };
-  const kind = KINDS[target.slice(0, slash).toLowerCase()];
+  const kind = KIND_ALIASES[target.slice(0, slash).toLowerCase()];
   if (!kind) throw new UsageError(`"${target}": logs can be read from an mlk NAME, deployment/NAME, statefulset/NAME, job/NAME or -l SELECTOR`);
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }

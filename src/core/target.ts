@@ -11,7 +11,8 @@ export interface TargetRef {
   name: string;
 }
 
-const KINDS: Record<string, WorkloadKind> = {
+/** How a kind may be written before /NAME, as kubectl accepts it: deployment, deploy, deployments, deployment.apps, ... */
+export const KIND_ALIASES: Record<string, 'Deployment' | 'StatefulSet' | 'Job'> = {
   deployment: 'Deployment',
   deploy: 'Deployment',
   deployments: 'Deployment',
@@ -20,6 +21,9 @@ const KINDS: Record<string, WorkloadKind> = {
   sts: 'StatefulSet',
   statefulsets: 'StatefulSet',
   'statefulset.apps': 'StatefulSet',
+  job: 'Job',
+  jobs: 'Job',
+  'job.batch': 'Job',
 };
 
 /** Parses NAME | deployment/NAME | statefulset/NAME; `purpose` completes "NAME is required: the workload to ...". */
@@ -27,8 +31,8 @@ export function parseWorkloadTarget(target: string | undefined, purpose: string)
   if (!target) throw new UsageError(`NAME is required: the workload to ${purpose} (an mlk name, or deployment/NAME or statefulset/NAME)`);
   const slash = target.indexOf('/');
   if (slash < 0) return { name: validateName(target, 'NAME') };
-  const kind = KINDS[target.slice(0, slash).toLowerCase()];
-  if (!kind) throw new UsageError(`"${target}": only NAME, deployment/NAME and statefulset/NAME can be named here`);
+  const kind = KIND_ALIASES[target.slice(0, slash).toLowerCase()];
+  if (!kind || kind === 'Job') throw new UsageError(`"${target}": only NAME, deployment/NAME and statefulset/NAME can be named here`);
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }
 
