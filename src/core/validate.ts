@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { didYouMean, matchChoice } from './suggest.js';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -68,6 +69,27 @@ export function validateQuantity(value: string | undefined, flag: string): strin
   return text;
 }
 
+const MIB = 2 ** 20;
+
+/**
+ * A memory or storage size (--memory, --memory-limit, --shm-size, --pvc-size): a quantity of at least
+ * 1Mi. A smaller one is a forgotten unit (`--memory-limit 8` is 8 bytes), refused with the likely
+ * meaning: `likely` is the unit a bare number most probably meant (storage: Gi; memory: Gi below 100, else Mi).
+ */
+export function validateByteSize(value: string | undefined, flag: string, likely: 'memory' | 'storage' = 'memory'): string | undefined {
+  const text = validateQuantity(value, flag);
+  if (text === undefined) return undefined;
+  const bytes = quantityValue(text);
+  if (bytes >= MIB) return text;
+  const match = /^[+]?(\d+(?:\.\d*)?|\.\d+)(m|k|Ki|M)?$/.exec(text);
+  const n = match ? Number(match[1]) : 0;
+  const unit = !match || n === 0 ? undefined : match[2] === 'M' ? 'Gi' : match[2] ? 'Mi' : likely === 'storage' || n < 100 ? 'Gi' : 'Mi';
+  const amount = `${Number(bytes.toPrecision(6))} ${bytes === 1 ? 'byte' : 'bytes'}`;
+  throw new UsageError(
+    `${flag} ${shown(text)} is ${amount}, less than 1Mi (${unit ? `did you mean ${match![1]}${unit}?` : 'give a size with a unit, such as 512Mi or 8Gi'})`,
+  );
+}
+
 /** Parses a quantity into a number of base units (cores, bytes), for comparisons. */
 export function quantityValue(text: string): number {
   const match = /^[+]?(\d+(?:\.\d*)?|\.\d+)([a-zA-Z]*|[eE][+-]?\d+)?$/.exec(text.trim());
@@ -132,11 +154,17 @@ export function validateAnnotations(entries: string[], flag = '--pod-annotation'
   return out;
 }
 
+/**
+ * A value that must be one of a fixed set, returned in its canonical spelling: `nodeport` is NodePort,
+ * `vLLM` is vllm (case is ignored where no two choices differ only in case). A typo gets the closest
+ * choice suggested: `--server "vlm" is not one of tf-serving, ..., custom; did you mean vllm?`.
+ */
 export function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`${flag} ${shown(value)} is not one of: ${allowed.join(', ')}`);
+  const choice = matchChoice(value, allowed);
+  if (choice === undefined) {
+    throw new UsageError(`${flag} ${shown(value)} is not one of ${allowed.join(', ')}${didYouMean(value, allowed)}`);
   }
-  return value as T;
+  return choice;
 }
 
 /** Image references: no spaces or control characters, a plausible name[:tag][@digest]. */

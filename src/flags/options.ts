@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
+import { didYouMean, matchChoice } from '../core/suggest.js';
+import { oneOf } from '../core/validate.js';
 import type { DryRun } from '../actions/run-options.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -19,23 +21,28 @@ export function addConnectionOptions(cmd: Command): Command {
     .option('-y, --yes', 'never prompt: a missing value is an error, confirmations are assumed');
 }
 
+/** `-o, --output FORMAT`: any case (`-o JSON`), a typo gets the closest format suggested, as oneOf does. */
 export function addOutputOption(cmd: Command, formats: string[]): Command {
-  return cmd.addOption(new Option('-o, --output <format>', `output format`).choices(formats));
+  const option = new Option('-o, --output <format>', `output format`).choices(formats);
+  return cmd.addOption(option.argParser((value: string) => oneOf(value, formats, '--output')));
 }
 
-export function addApplyOptions(cmd: Command): Command {
+/** --dry-run, --timeout, --no-wait and --force-conflicts; `waitsFor` says what --no-wait skips waiting for. */
+export function addApplyOptions(cmd: Command, waitsFor = 'the rollout'): Command {
   return cmd
     .option('--dry-run [mode]', 'client: print the manifests, send nothing; server: let the API validate them, change nothing')
     .option('--timeout <duration>', 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)')
-    .option('--no-wait', 'apply and return without waiting for the rollout')
+    .option('--no-wait', `apply and return without waiting for ${waitsFor}`)
     .option('--force-conflicts', 'take over fields another field manager owns (server-side apply force)');
 }
 
 export function parseDryRun(value: unknown): DryRun {
   if (value === undefined || value === false) return 'none';
-  if (value === true || value === 'client') return 'client';
-  if (value === 'server' || value === 'none') return value;
-  throw new UsageError(`--dry-run "${String(value)}" must be client or server (write --dry-run=server)`);
+  if (value === true) return 'client';
+  const text = String(value);
+  const mode = matchChoice(text, ['client', 'server', 'none'] as const);
+  if (mode) return mode;
+  throw new UsageError(`--dry-run "${text}" must be client or server${didYouMean(text, ['client', 'server'])} (write --dry-run=server)`);
 }
 
 export function addWaitOptions(cmd: Command, what: string, defaultTimeout = '5m or MLK_TIMEOUT'): Command {

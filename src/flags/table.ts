@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import { oneOf } from '../core/validate.js';
 import { collect } from './options.js';
 
 /**
@@ -14,15 +15,22 @@ export interface FlagSpec<K extends string = string> {
   repeatable?: boolean;
   /** Checks (and may normalise) a value as commander reads it; throws a UsageError. */
   parse?: (value: string) => string;
+  /** The values the flag takes (help and completion list them); any case is accepted and a typo gets the closest suggested (oneOf). */
   choices?: readonly string[];
 }
 
 export function addFlags(cmd: Command, specs: readonly FlagSpec[]): Command {
   for (const spec of specs) {
     const option = new Option(spec.flags, spec.description);
-    if (spec.choices) option.choices(spec.choices);
-    if (spec.repeatable) option.argParser(collect).default([]);
-    else if (spec.parse) option.argParser(spec.parse);
+    const { choices, parse } = spec;
+    // Commander keeps the choices for help and completion; the check is oneOf's (any case, "did you mean").
+    if (choices) option.choices(choices);
+    const check = (value: string): string => {
+      const chosen = choices ? oneOf(value, choices, option.long ?? option.flags) : value;
+      return parse ? parse(chosen) : chosen;
+    };
+    if (spec.repeatable) option.argParser((value: string, previous: string[]) => collect(check(value), previous)).default([]);
+    else if (choices || parse) option.argParser(check);
     cmd.addOption(option);
   }
   return cmd;

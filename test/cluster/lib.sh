@@ -28,6 +28,12 @@ KUBECONFIG_PATH="$STATE_DIR/kubeconfig"
 KUBECTL="$CLIENT_BIN/kubectl"
 HELM="$CLIENT_BIN/helm"
 
+# env_line: the one line up.sh prints on stdout, which points kubectl, helm and mlk at this cluster:
+# `eval "$(bash test/cluster/up.sh)"` sets KUBECONFIG, MLK_KUBECTL and MLK_HELM (paths shell-quoted).
+env_line() {
+  printf 'export KUBECONFIG=%q MLK_KUBECTL=%q MLK_HELM=%q\n' "$KUBECONFIG_PATH" "$KUBECTL" "$HELM"
+}
+
 # wait_for SECONDS DESCRIPTION COMMAND... : retries COMMAND every second until it succeeds.
 wait_for() {
   local timeout="$1" what="$2"; shift 2

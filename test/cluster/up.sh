@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the local control plane on 127.0.0.1: etcd, kube-apiserver, kube-controller-manager,
 # kube-scheduler, kwok (fake kubelets) and metrics-server, then registers fake nodes, storage and
-# the metrics APIService. Prints `export KUBECONFIG=...` on stdout when the cluster is ready.
+# the metrics APIService. Prints `export KUBECONFIG=... MLK_KUBECTL=... MLK_HELM=...` on stdout when
+# the cluster is ready (`eval "$(bash test/cluster/up.sh)"`); progress goes to stderr.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$CLUSTER_DIR/pki.sh"
@@ -28,8 +29,8 @@ if [ -f "$KUBECONFIG_PATH" ]; then
   running=0
   for c in "${ALL_COMPONENTS[@]}"; do is_running "$c" && running=$((running + 1)); done
   if [ "$running" = "${#ALL_COMPONENTS[@]}" ] && k get --raw /readyz >/dev/null 2>&1; then
-    log "cluster already up (state in $STATE_DIR)"
-    echo "export KUBECONFIG=$KUBECONFIG_PATH"
+    log "cluster already up (state in $STATE_DIR): kubectl $KUBECTL, helm $HELM, kubeconfig $KUBECONFIG_PATH"
+    env_line
     exit 0
   fi
   if [ "$running" != 0 ]; then
@@ -192,5 +193,5 @@ wait_up metrics-server "the metrics.k8s.io APIService to be Available" api_avail
 
 wait_up kube-controller-manager "the default ServiceAccount" k -n default get serviceaccount default
 
-log "cluster ready in ${SECONDS}s: kubectl $KUBECTL, kubeconfig $KUBECONFIG_PATH, logs $LOG_DIR"
-echo "export KUBECONFIG=$KUBECONFIG_PATH"
+log "cluster ready in ${SECONDS}s: kubectl $KUBECTL, helm $HELM, kubeconfig $KUBECONFIG_PATH, logs $LOG_DIR"
+env_line

@@ -92,7 +92,7 @@ describe('validateTrainOptions', () => {
     [{ schedule: '@daily', name: 'a'.repeat(53) }, 'at most 52 characters'],
     [{ concurrencyPolicy: 'Forbid' }, '--concurrency-policy applies only to scheduled training'],
     [{ suspend: true }, '--suspend applies only to scheduled training'],
-    [{ schedule: '@daily', concurrencyPolicy: 'Never' }, '--concurrency-policy "Never" is not one of: Allow, Forbid, Replace'],
+    [{ schedule: '@daily', concurrencyPolicy: 'Never' }, '--concurrency-policy "Never" is not one of Allow, Forbid, Replace'],
     [{ schedule: '@daily', workers: '2' }, '--workers cannot be combined with --schedule'],
     [{ gpuType: 'NVIDIA-A100' }, '--gpu-type needs --gpus N'],
     [{ gpus: '1', gpuType: 'A100 80GB' }, '--gpu-type "A100 80GB" is not a valid node label value'],

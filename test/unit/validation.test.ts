@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
+import { ACCESS_MODES, SERVICE_TYPES, validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
 import { parseDuration } from '../../src/core/duration.js';
 import { UsageError } from '../../src/core/errors.js';
-import { validateTrainOptions } from '../../src/core/train.js';
-import { isLabelValue, isName, nameProblem, quantityValue, validateAnnotations, validateName, validateQuantity } from '../../src/core/validate.js';
+import { CONCURRENCY_POLICIES, validateTrainOptions } from '../../src/core/train.js';
+import { SERVER_IDS } from '../../src/core/presets.js';
+import { isLabelValue, isName, nameProblem, oneOf, quantityValue, validateAnnotations, validateName, validateQuantity } from '../../src/core/validate.js';
 import { run } from '../support/harness.js';
+import { validateByteSize } from '../../src/core/validate.js';
+import { checkCpuFits, validateResources } from '../../src/core/workload.js';
 
 function input(overrides: Partial<DeployInput>): DeployInput {
   return {
@@ -57,7 +60,7 @@ describe('deploy input validation', () => {
     [{ gpus: '-1' }, '--gpus must be at least 0'],
     [{ env: ['NOEQUALS'] }, '--env "NOEQUALS" must look like KEY=VALUE'],
     [{ env: ['1BAD=x'] }, 'is not a valid environment variable name'],
-    [{ expose: 'Ingress', ports: ['80'] }, '--expose "Ingress" is not one of: ClusterIP, NodePort, LoadBalancer'],
+    [{ expose: 'Ingress', ports: ['80'] }, '--expose "Ingress" is not one of ClusterIP, NodePort, LoadBalancer'],
     [{ expose: 'ClusterIP' }, '--expose needs at least one --port'],
     [{ image: 'nginx latest' }, 'is not a valid image reference'],
     [{ namespace: 'Team_A' }, '--namespace "Team_A" is not a valid name'],
@@ -67,7 +70,7 @@ describe('deploy input validation', () => {
   });
 
   it('rejects an unknown preset and a missing model', () => {
-    expect(usageMessage({ kind: 'model', server: 'onnx' })).toContain('--server "onnx" is not one of: tf-serving, triton, vllm, torchserve, sglang, custom');
+    expect(usageMessage({ kind: 'model', server: 'onnx' })).toContain('--server "onnx" is not one of tf-serving, triton, vllm, torchserve, sglang, custom');
     expect(usageMessage({ kind: 'model', server: 'vllm', image: undefined })).toContain('--model is required for --server vllm');
     expect(usageMessage({ kind: 'model', server: 'custom', image: undefined })).toContain('--image is required for --server custom');
     expect(usageMessage({ kind: 'model', server: 'tf-serving', model: 'm', ports: ['9000'] })).toContain('--port is fixed by --server tf-serving');
@@ -166,5 +169,119 @@ describe('one name rule', () => {
     expect(nameProblem('a'.repeat(53), 'NAME', 52)).toContain('at most 52 characters');
     expect([isName('datasets'), isName('data.sets'), isName('a'.repeat(64))]).toEqual([true, false, false]);
     expect([isLabelValue('NVIDIA-A100-SXM4-80GB'), isLabelValue('A100 80GB'), isLabelValue('-x')]).toEqual([true, false, false]);
+  });
+});
+
+describe('choices: any case, the canonical spelling, and the closest choice for a typo (oneOf)', () => {
+  it('oneOf returns the canonical spelling of a value in another case', () => {
+    expect(oneOf('nodeport', SERVICE_TYPES, '--type')).toBe('NodePort');
+    expect(oneOf('vLLM', SERVER_IDS, '--server')).toBe('vllm');
+    expect(oneOf('readwritemany', ACCESS_MODES, '--access-mode')).toBe('ReadWriteMany');
+    expect(oneOf('replace', CONCURRENCY_POLICIES, '--concurrency-policy')).toBe('Replace');
+    expect(oneOf('LoadBalancer', SERVICE_TYPES, '--type')).toBe('LoadBalancer');
+  });
+
+  it('names the flag, lists the choices and suggests the closest one', () => {
+    expect(() => oneOf('vlm', SERVER_IDS, '--server')).toThrow(
+      new UsageError('--server "vlm" is not one of tf-serving, triton, vllm, torchserve, sglang, custom; did you mean vllm?'),
+    );
+    expect(() => oneOf('Nodeprot', SERVICE_TYPES, '--type')).toThrow(
+      '--type "Nodeprot" is not one of ClusterIP, NodePort, LoadBalancer; did you mean NodePort?',
+    );
+    expect(() => oneOf('Ingress', SERVICE_TYPES, '--type')).toThrow(/^--type "Ingress" is not one of ClusterIP, NodePort, LoadBalancer$/);
+  });
+
+  it('the validators keep the canonical spelling: deploy, train', () => {
+    const model = validateDeployOptions(input({ kind: 'model', server: 'VLLM', model: 'm', expose: 'nodeport', modelPvc: 'c', accessMode: 'readwriteonce' }));
+    expect([model.server, model.serviceType, model.accessMode]).toEqual(['vllm', 'NodePort', 'ReadWriteOnce']);
+    const app = validateDeployOptions(input({ expose: 'LOADBALANCER', ports: ['80'] }));
+    expect(app.serviceType).toBe('LoadBalancer');
+    expect(usageMessage({ kind: 'model', server: 'sglng', model: 'm' })).toContain('did you mean sglang?');
+    const train = validateTrainOptions({
+      name: 'nightly',
+      namespace: 'default',
+      image: 'img',
+      command: ['python'],
+      env: [],
+      envFromSecret: [],
+      volumes: [],
+      podAnnotations: [],
+      gpuResource: 'nvidia.com/gpu',
+      gpuProductLabel: 'nvidia.com/gpu.product',
+      schedule: '@daily',
+      concurrencyPolicy: 'allow',
+    });
+    expect(train.schedule?.concurrencyPolicy).toBe('Allow');
+  });
+});
+
+describe('quantities without units (issue 18)', () => {
+  const usage = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (error) {
+      expect(error).toBeInstanceOf(UsageError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a usage error');
+  };
+
+  it.each([
+    ['8', 'memory', '--memory-limit "8" is 8 bytes, less than 1Mi (did you mean 8Gi?)'],
+    ['512', 'memory', '--memory-limit "512" is 512 bytes, less than 1Mi (did you mean 512Mi?)'],
+    ['1.5', 'memory', '--memory-limit "1.5" is 1.5 bytes, less than 1Mi (did you mean 1.5Gi?)'],
+    ['500m', 'memory', '--memory-limit "500m" is 0.5 bytes, less than 1Mi (did you mean 500Mi?)'],
+    ['100Ki', 'memory', '--memory-limit "100Ki" is 102400 bytes, less than 1Mi (did you mean 100Mi?)'],
+    ['1e3', 'memory', '--memory-limit "1e3" is 1000 bytes, less than 1Mi (give a size with a unit, such as 512Mi or 8Gi)'],
+    ['500', 'storage', '--memory-limit "500" is 500 bytes, less than 1Mi (did you mean 500Gi?)'],
+  ] as const)('%s (%s) is refused with the likely meaning', (value, likely, message) => {
+    expect(usage(() => validateByteSize(value, '--memory-limit', likely))).toBe(message);
+  });
+
+  it('1Mi and up pass as given; look-alikes keep their own message', () => {
+    const sizes = ['1Mi', '1048576', '64Mi', '8Gi', '2G', '1.5Gi'];
+    expect(sizes.map((v) => validateByteSize(v, '--memory'))).toEqual(sizes);
+    expect(validateByteSize(undefined, '--memory')).toBeUndefined();
+    expect(usage(() => validateByteSize('16GB', '--memory'))).toContain('(did you mean 16Gi?)');
+  });
+
+  it('deploy and train share the memory and request-within-limit rules', () => {
+    expect(usage(() => validateResources({ memory: '8' }))).toBe('--memory "8" is 8 bytes, less than 1Mi (did you mean 8Gi?)');
+    expect(usage(() => validateResources({ cpu: '1500m', cpuLimit: '1' }))).toBe(
+      '--cpu 1500m is more than --cpu-limit 1: a request cannot exceed its limit (raise --cpu-limit or lower --cpu)',
+    );
+    expect(usage(() => validateResources({ memory: '1Gi', memoryLimit: '512Mi' }))).toContain('--memory 1Gi is more than --memory-limit 512Mi');
+    expect(validateResources({ cpu: '1', cpuLimit: '1000m', memory: '1Gi', memoryLimit: '1024Mi' })).toMatchObject({ cpu: '1', memoryLimit: '1024Mi' });
+    const train = () =>
+      validateTrainOptions({
+        name: 't',
+        namespace: 'default',
+        image: 'img',
+        command: ['python'],
+        env: [],
+        envFromSecret: [],
+        volumes: [],
+        podAnnotations: [],
+        gpuResource: 'nvidia.com/gpu',
+        gpuProductLabel: 'nvidia.com/gpu.product',
+        memoryLimit: '8',
+      });
+    expect(usage(train)).toContain('did you mean 8Gi?');
+  });
+
+  it('checkCpuFits: over the largest schedulable node is refused, with millicores suggested when they fit', () => {
+    const node = (name: string, cpu: string | undefined, unschedulable = false) =>
+      ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { unschedulable }, status: { allocatable: cpu === undefined ? {} : { cpu } } }) as any;
+    const nodes = [node('a', '8'), node('b', '15500m'), node('off', '128', true), node('unknown', undefined)];
+    expect(usage(() => checkCpuFits({ cpu: '500' }, nodes))).toBe(
+      '--cpu 500 is 500 CPUs per pod, more than any node can give (the largest, b, has 15500m allocatable) (did you mean 500m?)',
+    );
+    expect(usage(() => checkCpuFits({ cpuLimit: '16' }, nodes))).toBe(
+      '--cpu-limit 16 is 16 CPUs per pod, more than any node can give (the largest, b, has 15500m allocatable)',
+    );
+    expect(usage(() => checkCpuFits({ cpu: '20000' }, nodes))).not.toContain('did you mean');
+    expect(() => checkCpuFits({ cpu: '15.5', cpuLimit: '15500m' }, nodes)).not.toThrow();
+    expect(() => checkCpuFits({ cpu: '500' }, [node('off', '1', true)])).not.toThrow();
+    expect(() => checkCpuFits({ cpu: '500' }, [])).not.toThrow();
   });
 });
