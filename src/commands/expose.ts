@@ -34,14 +34,15 @@ export function registerExpose(program: Command, deps: Deps): void {
     .option('--port <port>', "Service port (default: the workload's first container port)")
     .option('--target-port <port>', 'container port or port name to send traffic to (default: the matching container port)')
     .option('--service-name <name>', 'name of the Service (default: NAME)');
-  addApplyOptions(cmd);
+  addApplyOptions(cmd, 'the external address of a LoadBalancer');
   addOutputOption(cmd, ['yaml', 'json']);
   addConnectionOptions(cmd);
   cmd.addHelpText(
     'after',
     `
 ClusterIP prints the in-cluster DNS name, NodePort the node port, and LoadBalancer waits
-(up to --timeout) for an external address.
+(up to --timeout) for an external address. A later mlk deploy of NAME keeps the type and ports set
+here unless it is given --expose.
 
 Examples:
   mlk expose web-app --type LoadBalancer --port 80 --service-name web-service

@@ -4,9 +4,10 @@ import { PRESETS, SERVER_IDS, type Probe, type ServerId, type ServerPort } from 
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
-import { oneOf, parseInteger, parsePort, validateAnnotations, validateImage, validateName, validateQuantity, validateSubdomain } from './validate.js';
+import { oneOf, parseInteger, parsePort, validateAnnotations, validateByteSize, validateImage, validateName, validateSubdomain } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from './kube-object.js';
+import { MANAGED_BY, MLK } from './labels.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
@@ -59,6 +60,8 @@ export interface DeployOptions {
   podAnnotations: Record<string, string>;
   resources: Resources;
   serviceType?: ServiceType;
+  /** --expose was given; otherwise a re-deploy keeps the live Service's type and ports (set by mlk expose). */
+  serviceTypeGiven: boolean;
   serviceName: string;
   probePath?: string;
   args: string[];
@@ -96,7 +99,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const podAnnotations = validateAnnotations(input.podAnnotations ?? []);
   const serviceName = input.serviceName === undefined ? name : validateName(input.serviceName, '--service-name');
   const accessMode = oneOf(input.accessMode ?? 'ReadWriteOnce', ACCESS_MODES, '--access-mode');
-  const pvcSize = validateQuantity(input.pvcSize, '--pvc-size');
+  const pvcSize = validateByteSize(input.pvcSize, '--pvc-size', 'storage');
   const modelPvc = input.modelPvc === undefined ? undefined : validateSubdomain(input.modelPvc, '--model-pvc');
   if (pvcSize && !modelPvc) throw new UsageError('--pvc-size needs --model-pvc NAME: the claim to create');
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
@@ -117,6 +120,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     podAnnotations,
     resources,
     serviceName,
+    serviceTypeGiven: input.expose !== undefined,
     args: input.args,
     gpuResource: input.gpuResource,
   };
@@ -132,9 +136,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
   const server = oneOf(input.server, SERVER_IDS, '--server');
   const preset = PRESETS[server];
-  const model = input.model ?? '';
-  if (preset.modelRequired && !model) throw new UsageError(`--model is required for --server ${server}`);
-  if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(model)) throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'`);
+  const model = validateModel(input.model, server);
   if (server === 'custom' && !input.image) throw new UsageError('--image is required for --server custom');
   const image = withRegistry(validateImage(input.image ?? preset.image(resources.gpus), '--image'), input.registry);
   const ports = server === 'custom' ? validatePorts(input.ports, '--port') : preset.ports;
@@ -144,6 +146,23 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
   return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath };
+}
+
+/** --model for a server preset: required where the preset needs one; letters, digits, '.', '_', '-' and '/'. */
+export function validateModel(value: string | undefined, server: ServerId): string {
+  const model = value ?? '';
+  if (PRESETS[server].modelRequired && !model) throw new UsageError(`--model is required for --server ${server}`);
+  if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(model)) throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'`);
+  return model;
+}
+
+/**
+ * A claim mlk creates (--pvc-size) starts empty: a server that downloads from the Hugging Face hub
+ * (vLLM, SGLang) then serves the model id and keeps the download on the claim, its HF_HOME, instead of
+ * looking for MODEL_PATH/MODEL on it.
+ */
+export function downloadsIntoClaim(o: Pick<DeployOptions, 'server' | 'modelPvc' | 'pvcSize'>): boolean {
+  return Boolean(o.server && PRESETS[o.server].downloadsModel && o.modelPvc && o.pvcSize);
 }
 
 function probe(p: Probe | undefined, model: string, extra: Record<string, number>): Record<string, unknown> | undefined {
@@ -178,7 +197,7 @@ function volumes(o: DeployOptions): { mounts: unknown[]; volumes: unknown[] } {
     mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
     vols.push({ name: 'dshm', emptyDir: { medium: 'Memory' } });
   }
-  if (preset?.huggingFaceCache) {
+  if (preset?.huggingFaceCache && !downloadsIntoClaim(o)) {
     mounts.push({ name: 'hf-cache', mountPath: '/root/.cache/huggingface' });
     vols.push({ name: 'hf-cache', emptyDir: {} });
   }
@@ -188,7 +207,9 @@ function volumes(o: DeployOptions): { mounts: unknown[]; volumes: unknown[] } {
 function containerArgs(o: DeployOptions): string[] | undefined {
   const preset = o.server ? PRESETS[o.server] : undefined;
   const args = [
-    ...(preset ? preset.args({ model: o.model, modelDir: o.modelPath, hasModelVolume: Boolean(o.modelPvc), gpus: o.resources.gpus }) : []),
+    ...(preset
+      ? preset.args({ model: o.model, modelDir: o.modelPath, hasModelVolume: Boolean(o.modelPvc) && !downloadsIntoClaim(o), gpus: o.resources.gpus })
+      : []),
     ...o.args,
   ];
   return args.length ? args : undefined;
@@ -209,6 +230,8 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
   };
   const { mounts, volumes: vols } = volumes(o);
   const preset = o.server ? PRESETS[o.server] : undefined;
+  // The Hugging Face cache on the new claim, unless --env sets HF_HOME itself.
+  const env = downloadsIntoClaim(o) && !o.env.some((e) => e.name === 'HF_HOME') ? [...o.env, { name: 'HF_HOME', value: o.modelPath }] : o.env;
   const deployment = render('deployment', {
     name: o.name,
     namespace: o.namespace,
@@ -221,7 +244,7 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
     command: preset?.command,
     args: containerArgs(o),
     ports: o.ports.length ? o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) : undefined,
-    env: o.env.length ? o.env : undefined,
+    env: env.length ? env : undefined,
     envFrom: o.envFromSecret.length ? o.envFromSecret.map((name) => ({ secretRef: { name } })) : undefined,
     resources: resourcesBlock(o.resources, o.gpuResource),
     ...probes(o),
@@ -252,4 +275,57 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
   const claim = o.modelPvc ? { name: o.modelPvc, object: claimObject } : undefined;
   const objects = [claimObject, deployment, service].filter((x): x is KubeObject => x !== undefined);
   return { options: o, objects, claim, deployment, service };
+}
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+  protocol?: string;
+  nodePort?: number;
+}
+
+/** "port 80 -> 8000 (node port 30080)": a Service's ports, for a person. */
+function describePorts(ports: ServicePort[]): string {
+  const shown = ports.map((p) => (p.targetPort === undefined || p.targetPort === p.port ? `${p.port}` : `${p.port} -> ${p.targetPort}`));
+  const nodePorts = ports.map((p) => p.nodePort).filter((n): n is number => n !== undefined);
+  const plural = (n: number) => (n === 1 ? '' : 's');
+  return `port${plural(shown.length)} ${shown.join(', ')}${nodePorts.length ? ` (node port${plural(nodePorts.length)} ${nodePorts.join(', ')})` : ''}`;
+}
+
+const portKey = (p: ServicePort) => `${p.name ?? ''}/${p.port}/${p.targetPort ?? p.port}/${p.protocol ?? 'TCP'}`;
+
+/**
+ * What a re-deploy applies for its Service, given the live one. Without --expose, a Service mlk made
+ * keeps its live type and ports (as `mlk expose` or an earlier --expose left them), as the replica
+ * count is kept; its ports follow the plan only when they no longer reach a port of the new pods. The
+ * node ports the cluster allocated are never in what mlk applies, so a kept NodePort keeps them. Each
+ * difference between what is applied and the live Service is a note for stderr.
+ */
+export function serviceForRedeploy(plan: DeployPlan, live: KubeObject | undefined): { service: KubeObject; notes: string[] } {
+  const planned = plan.service!;
+  const name = `service/${planned.metadata.name}`;
+  if (!live || live.metadata.labels?.[MANAGED_BY] !== MLK) return { service: planned, notes: [] };
+  const liveType: string = live.spec?.type ?? 'ClusterIP';
+  const livePorts: ServicePort[] = live.spec?.ports ?? [];
+  const plannedType: string = planned.spec.type;
+  const plannedPorts: ServicePort[] = planned.spec.ports;
+  const samePorts = livePorts.length === plannedPorts.length && livePorts.every((p, i) => portKey(p) === portKey(plannedPorts[i]!));
+  if (liveType === plannedType && samePorts) return { service: planned, notes: [] };
+  if (plan.options.serviceTypeGiven) {
+    const released = liveType !== 'ClusterIP' && plannedType === 'ClusterIP' && livePorts.some((p) => p.nodePort) ? '; its node ports are released' : '';
+    return {
+      service: planned,
+      notes: [`${name}: ${liveType}, ${describePorts(livePorts)} -> ${plannedType}, ${describePorts(plannedPorts)}${released}`],
+    };
+  }
+  const containerPorts = plan.options.ports;
+  const reachable = livePorts.every((p) => containerPorts.some((c) => c.port === (p.targetPort ?? p.port) || c.name === p.targetPort));
+  const ports = reachable ? livePorts.map(({ nodePort: _, ...p }) => p) : plannedPorts;
+  const kept = reachable ? `${liveType}, ${describePorts(livePorts)}` : liveType;
+  const change = reachable ? '' : `; its ports follow the new container ports: ${describePorts(livePorts)} -> ${describePorts(plannedPorts)}`;
+  return {
+    service: { ...planned, spec: { ...planned.spec, type: liveType, ports } },
+    notes: [`${name} kept as ${kept} (set by mlk expose or an earlier --expose)${change}; pass --expose TYPE to change it`],
+  };
 }

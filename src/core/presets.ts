@@ -30,6 +30,13 @@ export interface ServerPreset {
   startupBudgetSeconds: number;
   sharedMemory: boolean;
   huggingFaceCache: boolean;
+  /**
+   * The server fetches a model id from the Hugging Face hub itself (vLLM, SGLang). On a claim mlk
+   * creates (--pvc-size), it then serves the id and keeps the download on the claim (HF_HOME).
+   */
+  downloadsModel: boolean;
+  /** What must be put on a new, empty model claim before the server can start (one line), for servers that cannot download. */
+  claimContents?: (input: { model: string; modelDir: string; claim: string }) => string;
   modelRequired: boolean;
   /** Made for GPUs: the prompts ask how many. */
   gpuServer: boolean;
@@ -59,6 +66,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 300,
     sharedMemory: false,
     huggingFaceCache: false,
+    downloadsModel: false,
+    claimContents: (i) =>
+      `TensorFlow Serving loads ${i.modelDir}/${i.model}/<version>/: copy the SavedModel to ${i.model}/1/ on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: true,
   },
   triton: {
@@ -78,6 +88,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 600,
     sharedMemory: true,
     huggingFaceCache: false,
+    downloadsModel: false,
+    claimContents: (i) =>
+      `Triton loads the model repository ${i.modelDir}: put ${i.model || 'MODEL'}/config.pbtxt and ${i.model || 'MODEL'}/1/<model file> on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: false,
   },
   vllm: {
@@ -99,6 +112,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 1800,
     sharedMemory: true,
     huggingFaceCache: true,
+    downloadsModel: true,
     modelRequired: true,
   },
   torchserve: {
@@ -125,6 +139,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 600,
     sharedMemory: false,
     huggingFaceCache: false,
+    downloadsModel: false,
+    claimContents: (i) =>
+      `TorchServe loads ${i.model ? `${i.modelDir}/${i.model}.mar` : `every .mar archive in ${i.modelDir}`}: put ${i.model ? `${i.model}.mar` : 'the .mar archives'} on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: false,
   },
   sglang: {
@@ -146,6 +163,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 1800,
     sharedMemory: true,
     huggingFaceCache: true,
+    downloadsModel: true,
     modelRequired: true,
   },
   custom: {
@@ -158,6 +176,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     startupBudgetSeconds: 600,
     sharedMemory: false,
     huggingFaceCache: false,
+    downloadsModel: false,
     modelRequired: false,
   },
 };

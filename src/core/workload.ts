@@ -1,5 +1,6 @@
 import { UsageError } from './errors.js';
-import { parseInteger, parseKeyValue, validateQuantity, validateSubdomain } from './validate.js';
+import type { KubeObject } from './kube-object.js';
+import { parseInteger, parseKeyValue, quantityValue, validateByteSize, validateQuantity, validateSubdomain } from './validate.js';
 
 export interface ResourceInput {
   cpu?: string;
@@ -18,13 +19,59 @@ export interface Resources {
 }
 
 export function validateResources(input: ResourceInput): Resources {
-  return {
+  const r: Resources = {
     cpu: validateQuantity(input.cpu, '--cpu'),
-    memory: validateQuantity(input.memory, '--memory'),
+    memory: validateByteSize(input.memory, '--memory'),
     cpuLimit: validateQuantity(input.cpuLimit, '--cpu-limit'),
-    memoryLimit: validateQuantity(input.memoryLimit, '--memory-limit'),
+    memoryLimit: validateByteSize(input.memoryLimit, '--memory-limit'),
     gpus: input.gpus === undefined ? 0 : parseInteger(input.gpus, '--gpus', 0, 1024),
   };
+  requestWithinLimit(r.cpu, r.cpuLimit, '--cpu', '--cpu-limit');
+  requestWithinLimit(r.memory, r.memoryLimit, '--memory', '--memory-limit');
+  return r;
+}
+
+/** Kubernetes refuses a request above its limit; say so before sending, naming both flags. */
+function requestWithinLimit(request: string | undefined, limit: string | undefined, requestFlag: string, limitFlag: string): void {
+  if (request === undefined || limit === undefined || quantityValue(request) <= quantityValue(limit)) return;
+  throw new UsageError(
+    `${requestFlag} ${request} is more than ${limitFlag} ${limit}: a request cannot exceed its limit (raise ${limitFlag} or lower ${requestFlag})`,
+  );
+}
+
+/** The node with the most allocatable CPU among those that take new pods (not cordoned), if any says. */
+export function largestCpuNode(nodes: KubeObject[]): { name: string; cpus: number; allocatable: string } | undefined {
+  let best: { name: string; cpus: number; allocatable: string } | undefined;
+  for (const node of nodes) {
+    const allocatable = node.status?.allocatable?.cpu;
+    if (node.spec?.unschedulable || allocatable === undefined) continue;
+    const cpus = quantityValue(String(allocatable));
+    if (Number.isFinite(cpus) && (!best || cpus > best.cpus)) best = { name: node.metadata.name, cpus, allocatable: String(allocatable) };
+  }
+  return best;
+}
+
+/**
+ * Refuses a CPU request or limit (--cpu, --cpu-limit) that no node could give one pod: more CPUs than
+ * the largest schedulable node's allocatable. A bare number of 100 or more that fits as millicores
+ * (`--cpu 500`) gets "did you mean 500m?". Needs the nodes, so the action calls it before applying; nothing is checked
+ * when no node reports its CPUs.
+ */
+export function checkCpuFits(r: Pick<Resources, 'cpu' | 'cpuLimit'>, nodes: KubeObject[]): void {
+  const largest = largestCpuNode(nodes);
+  if (!largest) return;
+  for (const [flag, value] of [
+    ['--cpu', r.cpu],
+    ['--cpu-limit', r.cpuLimit],
+  ] as const) {
+    if (value === undefined || !(quantityValue(value) > largest.cpus)) continue;
+    // 500 reads as millicores without the m; 16 on a 8-CPU cluster is more likely just too many CPUs.
+    const millicores = /^\d+$/.test(value) && Number(value) >= 100 && Number(value) / 1000 <= largest.cpus;
+    const hint = millicores ? ` (did you mean ${value}m?)` : '';
+    throw new UsageError(
+      `${flag} ${value} is ${quantityValue(value)} CPUs per pod, more than any node can give (the largest, ${largest.name}, has ${largest.allocatable} allocatable)${hint}`,
+    );
+  }
 }
 
 /** requests/limits for a container; GPUs go in limits (Kubernetes sets the request to match). */

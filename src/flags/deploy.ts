@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
-import { validateDeployOptions, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
+import { validateDeployOptions, validateModel, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
 import { PRESETS, SERVER_IDS } from '../core/presets.js';
-import { validateName } from '../core/validate.js';
+import { oneOf, validateByteSize, validateImage, validateName, validateSubdomain } from '../core/validate.js';
 import { validateResources } from '../core/workload.js';
 import type { RunDeployOptions } from '../actions/run-options.js';
 import { validateReleaseName } from '../tools/helm.js';
@@ -25,7 +25,12 @@ const MODEL_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'model', flags: '--model <name>', description: 'model name (tf-serving, torchserve, triton) or id/path (vllm, sglang)' },
   { key: 'modelPvc', flags: '--model-pvc <claim>', description: 'PersistentVolumeClaim holding the model, mounted at --model-path' },
   { key: 'modelPath', flags: '--model-path <path>', description: 'where the model volume is mounted (default /models)' },
-  { key: 'pvcSize', flags: '--pvc-size <quantity>', description: 'create --model-pvc with this size when it does not exist, e.g. 10Gi' },
+  {
+    key: 'pvcSize',
+    flags: '--pvc-size <quantity>',
+    description:
+      'create --model-pvc with this size when it does not exist, e.g. 10Gi; vllm and sglang then download --model from the Hugging Face hub onto it (HF_HOME)',
+  },
   { key: 'accessMode', flags: '--access-mode <mode>', description: `access mode of a created claim: ${ACCESS_MODES.join('|')} (default ReadWriteOnce)` },
   { key: 'storageClass', flags: '--storage-class <class>', description: 'storage class of a created claim (default: mlk.yaml, else the cluster default)' },
   { key: 'ports', flags: '--port <port>', description: 'container port, --server custom only (repeatable)', repeatable: true },
@@ -109,11 +114,13 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   if (kind === 'app') {
     if (!input.image) {
       need('--image', 'the container image to run');
-      input.image = await prompter!.input('Container image', { validate: (v) => v.trim() !== '' || 'an image is required' });
+      input.image = await prompter!.input('Container image', { validate: (v) => answerError(() => validateImage(v, '--image')) });
     }
     return asked;
   }
   const wizard = !input.server;
+  // The preset decides what to ask, so its name is checked (and its case normalised) first.
+  if (input.server) input.server = oneOf(input.server, SERVER_IDS, '--server');
   if (!input.server) {
     need('--server', `one of ${SERVER_IDS.join(', ')}`);
     input.server = await prompter!.select(
@@ -130,11 +137,12 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   if (!input.image && (wizard || input.server === 'custom') && prompter) {
     asked.push('--image');
     const fallback = preset.image(Number(input.gpus ?? 0) || 0);
-    input.image = await prompter.input('Container image', { default: fallback || undefined, validate: (v) => v.trim() !== '' || 'an image is required' });
+    input.image = await prompter.input('Container image', { default: fallback || undefined, validate: (v) => answerError(() => validateImage(v, '--image')) });
   }
   if (!input.model && preset.modelRequired) {
     need('--model', `the model to serve with ${input.server}`);
-    input.model = await prompter!.input('Model name');
+    const server = preset.id;
+    input.model = await prompter!.input('Model name', { validate: (v) => answerError(() => validateModel(v, server)) });
   }
   if (wizard && !input.modelPvc && prompter) {
     const claims = dryRun === 'client' ? [] : await existingClaims(session);
@@ -144,15 +152,26 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
       { name: 'create a new claim', value: '\u0000new' },
     ]);
     if (choice === '\u0000new') {
-      input.modelPvc = await prompter.input('Claim name', { default: `${input.name}-models` });
-      input.pvcSize = await prompter.input('Claim size', { default: '10Gi' });
+      input.modelPvc = await prompter.input('Claim name', {
+        default: `${input.name}-models`,
+        validate: (v) => answerError(() => validateSubdomain(v, '--model-pvc')),
+      });
+      input.pvcSize = await prompter.input('Claim size', { default: '10Gi', validate: (v) => answerError(() => validateByteSize(v, '--pvc-size', 'storage')) });
       asked.push('--model-pvc', '--pvc-size');
+      const note = newClaimNote(preset, input.model ?? '', input.modelPath ?? '/models', input.modelPvc);
+      if (note) session.info(note);
     } else if (choice) {
       input.modelPvc = choice;
       asked.push('--model-pvc');
     }
   }
   return asked;
+}
+
+/** What a new, empty claim means for the server: it downloads the model onto it, or the model must be put there first. */
+function newClaimNote(preset: (typeof PRESETS)[keyof typeof PRESETS], model: string, modelDir: string, claim: string): string | undefined {
+  if (preset.downloadsModel) return `${preset.id} downloads ${model} from the Hugging Face hub onto claim ${claim} (its HF_HOME) when it first starts.`;
+  return preset.claimContents?.({ model, modelDir, claim });
 }
 
 async function existingClaims(session: CommandContext): Promise<string[]> {

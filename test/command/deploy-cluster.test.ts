@@ -7,6 +7,7 @@ import { FakeKubeClient } from '../../src/kube/fake.js';
 import { readyCluster, run } from '../support/harness.js';
 
 const TF = ['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--model-pvc', 'model-pvc'];
+const PVC = (name: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: 'default' }, status: { phase: 'Bound' } });
 
 describe('deploy and the model claim', () => {
   it('refuses a missing claim without --pvc-size, before applying anything', async () => {
@@ -27,6 +28,17 @@ describe('deploy and the model claim', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('persistentvolumeclaim');
     expect(second.stderr).toContain('Using the existing claim model-pvc');
+  });
+
+  it('vLLM with --pvc-size on a claim that already exists says the model is downloaded onto it', async () => {
+    const kube = readyCluster();
+    kube.seed(PVC('weights'));
+    const r = await run(['deploy', 'model', 'chat', '--server', 'vllm', '--model', 'org/m', '--model-pvc', 'weights', '--pvc-size', '10Gi'], { kube });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Using the existing claim weights; --pvc-size is not applied to it.');
+    expect(r.stderr).toContain('vllm downloads org/m onto it (HF_HOME); to serve files already on the claim, leave out --pvc-size.');
+    const tf = await run([...TF, '--pvc-size', '10Gi'], { kube: readyCluster().seed(PVC('model-pvc')) });
+    expect(tf.stderr).not.toContain('downloads');
   });
 
   it('updates in place when the image changes', async () => {

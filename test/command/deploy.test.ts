@@ -75,6 +75,15 @@ describe('mlk deploy against a cluster', () => {
     expect(deployment.spec.template.spec.containers[0].resources.limits['nvidia.com/gpu']).toBe(2);
   });
 
+  it('a preset named in another case is the preset, and the prompts go on from it', async () => {
+    const kube = readyCluster();
+    const prompter = new ScriptedPrompter({ 'Model name': 'facebook/opt-125m' });
+    const r = await run(['deploy', 'model', 'chat', '--server', 'vLLM', '--no-wait'], { kube, tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(prompter.asked).toEqual(['Model name']);
+    expect(r.stderr).toContain('--server vllm');
+  });
+
   it('a prompt answer is checked by the flag rule as it is given', async () => {
     const prompter = new ScriptedPrompter({ 'Name of the deployment': 'Bad_Name' });
     let validate: ((v: string) => true | string) | undefined;

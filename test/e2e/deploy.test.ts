@@ -141,7 +141,7 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
   it('stops early on a crash loop with the last log lines', async () => {
     const r = await mlk(['deploy', 'app', 'crashy', '--image', 'busybox', '--pod-annotation', 'mlk.test/fail=crashloop', '-n', ns, '--timeout', '120s']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/container crashy of pod crashy-[a-z0-9-]+ keeps crashing \(restarted \d+ times, last exit code 1\)/);
+    expect(r.stderr).toMatch(/container crashy of pod crashy-[a-z0-9-]+ keeps crashing \(restarted (once|\d+ times), last exit code 1\)/);
     expect(r.stderr).toContain('Last log lines of');
   });
 
@@ -203,6 +203,71 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
     const noWait = await mlk(['expose', 'web-app', '--type', 'LoadBalancer', '--port', '80', '--service-name', 'web-service', '-n', ns, '--no-wait']);
     expect(noWait.code).toBe(0);
     expect(noWait.stdout).toContain('service/web-service unchanged');
+  });
+
+  it('a re-deploy keeps the NodePort mlk expose set, and its node port, unless --expose is given', async () => {
+    const base = ['deploy', 'model', 'chat', '--server', 'custom', '--port', '80', '-n', ns, '--timeout', '90s'];
+    const first = await mlk([...base, '--image', 'nginx:1.26']);
+    expect(first.code, first.stderr).toBe(0);
+    expect((await kubectlJson(['get', 'service', 'chat', '-n', ns])).spec.type).toBe('ClusterIP');
+    const exposed = await mlk(['expose', 'chat', '--type', 'NodePort', '-n', ns]);
+    expect(exposed.code, exposed.stderr).toBe(0);
+    const nodePort = (await kubectlJson(['get', 'service', 'chat', '-n', ns])).spec.ports[0].nodePort;
+    expect(nodePort).toBeGreaterThan(0);
+
+    const again = await mlk([...base, '--image', 'nginx:1.27']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`service/chat kept as NodePort, port 80 (node port ${nodePort}) (set by mlk expose or an earlier --expose)`);
+    const kept = await kubectlJson(['get', 'service', 'chat', '-n', ns]);
+    expect(kept.spec.type).toBe('NodePort');
+    expect(kept.spec.ports.map((p: any) => p.nodePort)).toEqual([nodePort]);
+    expect((await kubectlJson(['get', 'deployment', 'chat', '-n', ns])).spec.template.spec.containers[0].image).toBe('nginx:1.27');
+    const same = await mlk([...base, '--image', 'nginx:1.27']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toContain('service/chat unchanged');
+
+    const back = await mlk([...base, '--image', 'nginx:1.27', '--expose', 'ClusterIP']);
+    expect(back.code, back.stderr).toBe(0);
+    expect(back.stderr).toContain(`service/chat: NodePort, port 80 (node port ${nodePort}) -> ClusterIP, port 80; its node ports are released`);
+    const cluster = await kubectlJson(['get', 'service', 'chat', '-n', ns]);
+    expect(cluster.spec.type).toBe('ClusterIP');
+    expect(cluster.spec.ports[0].nodePort).toBeUndefined();
+  });
+
+  it('numbers without units are refused before anything is sent: --cpu over every node, memory under 1Mi', async () => {
+    const cpu = await mlk(['deploy', 'app', 'units', '--image', 'nginx', '--cpu', '500', '-n', ns]);
+    expect(cpu.code).toBe(2);
+    expect(cpu.stderr).toMatch(
+      /--cpu 500 is 500 CPUs per pod, more than any node can give \(the largest, [\w-]+, has \d+ allocatable\) \(did you mean 500m\?\)/,
+    );
+    const memory = await mlk(['deploy', 'app', 'units', '--image', 'nginx', '--memory-limit', '8', '-n', ns]);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain('--memory-limit "8" is 8 bytes, less than 1Mi (did you mean 8Gi?)');
+    expect((await kubectl(['get', 'deployment', 'units', '-n', ns])).code).not.toBe(0);
+  });
+
+  it('vLLM on a claim mlk creates serves the model id and keeps the download on the claim', async () => {
+    const r = await mlk([
+      'deploy',
+      'model',
+      'fresh-llm',
+      '--server',
+      'vllm',
+      '--model',
+      'facebook/opt-125m',
+      '--model-pvc',
+      'fresh-llm-models',
+      '--pvc-size',
+      '1Gi',
+      '-n',
+      ns,
+      '--no-wait',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const c = (await kubectlJson(['get', 'deployment', 'fresh-llm', '-n', ns])).spec.template.spec.containers[0];
+    expect(c.args[0]).toBe('facebook/opt-125m');
+    expect(c.env).toEqual([{ name: 'HF_HOME', value: '/models' }]);
+    expect(c.volumeMounts).toContainEqual({ name: 'model-volume', mountPath: '/models' });
   });
 
   it('expose: NodePort prints the node port, ClusterIP the DNS name', async () => {

@@ -108,3 +108,36 @@ describe('planDeploy details', () => {
     expect(plan.deployment.spec.template.spec.containers[0].injected).toBeUndefined();
   });
 });
+
+describe('a model claim mlk creates starts empty', () => {
+  it('vLLM with --pvc-size serves the model id and keeps the download on the claim (golden)', () => {
+    expectGolden(
+      'deploy-model-vllm-new-claim.yaml',
+      render({ name: 'chat', server: 'vllm', model: 'facebook/opt-125m', modelPvc: 'chat-models', pvcSize: '10Gi', gpus: '1' }),
+    );
+  });
+
+  it('SGLang too; a user HF_HOME and --model-path are respected', () => {
+    const plan = planDeploy(
+      validateDeployOptions(
+        input({ name: 'x', server: 'sglang', model: 'org/m', modelPvc: 'c', pvcSize: '5Gi', modelPath: '/data', env: ['HF_HOME=/data/hf'] }),
+      ),
+      templates,
+    );
+    const c = plan.deployment.spec.template.spec.containers[0];
+    expect(c.args[0]).toBe('--model-path=org/m');
+    expect(c.env).toEqual([{ name: 'HF_HOME', value: '/data/hf' }]);
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).toEqual(['/data', '/dev/shm']);
+  });
+
+  it('an existing claim (no --pvc-size) is still read from MODEL_PATH/MODEL; servers that cannot download are unchanged', () => {
+    const existing = planDeploy(validateDeployOptions(input({ name: 'x', server: 'vllm', model: 'org/m', modelPvc: 'c' })), templates);
+    const ec = existing.deployment.spec.template.spec.containers[0];
+    expect(ec.args[0]).toBe('/models/org/m');
+    expect(ec.env).toBeUndefined();
+    expect(ec.volumeMounts.map((m: any) => m.name)).toContain('hf-cache');
+    const tf = planDeploy(validateDeployOptions(input({ name: 'x', server: 'tf-serving', model: 'm', modelPvc: 'c', pvcSize: '1Gi' })), templates);
+    expect(tf.deployment.spec.template.spec.containers[0].args).toContain('--model_base_path=/models/m');
+    expect(tf.deployment.spec.template.spec.containers[0].env).toBeUndefined();
+  });
+});
