@@ -11,7 +11,7 @@ import type { KubeClient } from '../kube/client.js';
 import { displayName, type KubeObject, type ObjectRef } from '../core/kube-object.js';
 import type { Progress } from '../ui/progress.js';
 import { JobLogs } from './job-logs.js';
-import { explainJobFailure, jobPods, waitForJob } from './wait-job.js';
+import { explainJobFailure, JOB_NAME_LABEL, jobPods, waitForJob } from './wait-job.js';
 import { done, waitFor, waiting, type WaitClock } from './wait.js';
 
 /** The cluster and the clock, and where to say things: what the train workflows need. */
@@ -21,25 +21,41 @@ export interface TrainDeps extends WaitClock {
   info: (text: string) => void;
 }
 
-/** Stops before submitting when no node could ever hold one pod of the job. */
+function forbidden(error: unknown): boolean {
+  return error instanceof ClusterError && error.statusCode === 403;
+}
+
+/** The unfinished pods of every namespace, less those of the job NAME itself (a re-run waits on them; --replace deletes them). */
+async function podsHoldingNodes(deps: Pick<TrainDeps, 'kube' | 'warn'>, o: TrainOptions): Promise<KubeObject[] | undefined> {
+  let pods: KubeObject[];
+  try {
+    pods = await deps.kube.list('v1', 'Pod', undefined, { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
+  } catch (error) {
+    if (!forbidden(error)) throw error;
+    deps.warn(`cannot list pods to count the ${o.gpuResource} in use (not allowed); checked only what the nodes hold`);
+    return undefined;
+  }
+  const own = (p: KubeObject) => p.metadata.namespace === o.namespace && (p.metadata.labels?.[JOB_NAME_LABEL] ?? p.metadata.labels?.['job-name']) === o.name;
+  return pods.filter((p) => !own(p));
+}
+
+/**
+ * Stops before submitting when the job's pods cannot all start at once: every worker needs --gpus free
+ * GPUs (of --gpu-type) on one node. A schedule runs later, so for it only what the nodes hold counts.
+ */
 export async function gpuPreflight(deps: Pick<TrainDeps, 'kube' | 'warn'>, o: TrainOptions): Promise<void> {
   let nodes: KubeObject[];
   try {
     nodes = await deps.kube.list('v1', 'Node', undefined);
   } catch (error) {
-    if (!(error instanceof ClusterError && error.statusCode === 403)) throw error;
+    if (!forbidden(error)) throw error;
     deps.warn(`cannot list nodes to check for ${o.resources.gpus} free ${o.gpuResource} (not allowed); submitting without the GPU preflight`);
     return;
   }
-  const result = checkGpuFit(nodes, {
-    gpus: o.resources.gpus,
-    gpuType: o.gpuType,
-    workers: o.workers,
-    gpuResource: o.gpuResource,
-    gpuProductLabel: o.gpuProductLabel,
-  });
+  const request = { gpus: o.resources.gpus, gpuType: o.gpuType, workers: o.workers, gpuResource: o.gpuResource, gpuProductLabel: o.gpuProductLabel };
+  const pods = o.schedule ? undefined : await podsHoldingNodes(deps, o);
+  const result = checkGpuFit(nodes, request, pods);
   if (!result.ok) throw new MlkError(`GPU preflight: ${result.message}`, result.hint);
-  if (result.warning) deps.warn(result.warning);
 }
 
 /** --replace: deletes the job (its pods first) and waits until it is gone, so the new job's pods are the only ones. */

@@ -1,4 +1,4 @@
-import { diagnosePod, type PodProblem } from '../core/diagnose.js';
+import { diagnosePartialStart, diagnosePod, partialStartMessage, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { InterruptedError, MlkError } from '../core/errors.js';
 import { jobState, lastFailedPod, podTermination, type JobState } from '../core/train-status.js';
@@ -90,12 +90,20 @@ function phaseText(state: JobState): string {
 
 /**
  * Looks at the pending pods of a job on each poll: returns the first problem while it may still pass,
- * and throws once a problem lasted graceMs (or cannot pass at all).
+ * and throws once a problem lasted graceMs (or cannot pass at all). A distributed job (workers > 1)
+ * whose workers started in part stops at once: the ones that run hold their GPUs waiting for the others.
  */
-function pendingPods(deps: JobWaitDeps, name: string, namespace: string): (pods: KubeObject[]) => PodProblem | undefined {
+function pendingPods(deps: JobWaitDeps, name: string, namespace: string): (pods: KubeObject[], workers: number) => PodProblem | undefined {
   const seen = new Map<string, number>();
   const graceMs = deps.graceMs ?? 10_000;
-  return (pods) => {
+  return (pods, workers) => {
+    const partial = workers > 1 ? diagnosePartialStart(pods) : undefined;
+    if (partial) {
+      throw new MlkError(
+        `job ${name} ${partialStartMessage(partial, workers)}`,
+        `a distributed job needs all its workers at once; remove it with: mlk train delete ${name} -n ${namespace}, and run it again when enough GPUs are free (the GPU preflight checks that unless --no-preflight)`,
+      );
+    }
     let pending: PodProblem | undefined;
     for (const pod of pods.filter((p) => p.status?.phase === 'Pending' && !p.metadata.deletionTimestamp)) {
       const problem = diagnosePod(pod);
@@ -156,7 +164,7 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
           await deps.logs?.finish();
           throw await explainJobFailure(kube, current, state, pods);
         }
-        last = { state, pending: checkPending(pods) };
+        last = { state, pending: checkPending(pods, current.spec?.parallelism ?? 1) };
         return waiting(`job/${name}: ${phaseText(state)}`);
       },
     });

@@ -55,6 +55,31 @@ Configuration: flags > MLK_* environment variables > ./mlk.yaml (or --config) > 
   registerTop(program, deps);
   registerVersion(program, deps);
   registerCompletion(program, deps);
+  addNestedHelp(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput(program.configureOutput());
   return program;
+}
+
+/**
+ * `mlk help A B ...` prints the help of the command `A B` at any depth (commander's help command reads
+ * only one word, so `mlk help deploy model` printed the help of deploy). A word that names no
+ * subcommand stops the walk: the help of the last command named is printed, as before.
+ */
+function addNestedHelp(program: Command): void {
+  // A real (hidden) `help` command takes every word; commander's implicit one stays in the listing.
+  const help = program
+    .command('help', { hidden: true })
+    .argument('[command...]')
+    .helpOption(false)
+    .allowUnknownOption()
+    .action((words: string[]) => {
+      let target = program;
+      for (const word of words) {
+        const sub = target.commands.find((c) => c !== help && (c.name() === word || c.aliases().includes(word)));
+        if (!sub) break;
+        target = sub;
+      }
+      target.help();
+    });
+  program.helpCommand(true);
 }

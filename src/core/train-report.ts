@@ -57,9 +57,28 @@ export function sortPods(pods: KubeObject[]): KubeObject[] {
   );
 }
 
+function timeOf(text: string | undefined): number {
+  const t = text ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+}
+
+/**
+ * When the schedule last ran: the later of the CronJob's lastScheduleTime and the start of its newest
+ * run. A run started by `mlk train run` (or before the controller wrote the status) sets no lastScheduleTime.
+ */
+export function lastRunTime(cronJob: KubeObject, runs: KubeObject[]): string | undefined {
+  let last: string | undefined = cronJob.status?.lastScheduleTime;
+  for (const run of runs) {
+    const start: string | undefined = run.status?.startTime ?? run.metadata.creationTimestamp;
+    if (timeOf(start) > timeOf(last)) last = start;
+  }
+  return last;
+}
+
 /** A schedule with its runs (oldest first). */
 export function scheduleReport(cronJob: KubeObject, runs: KubeObject[], ctx: ReportContext): ReportPart {
   const summary = summarizeCronJob(cronJob, ctx.gpuResource);
+  const lastRun = lastRunTime(cronJob, runs);
   const runSummaries = runs.map((j) => summarizeJob(j, ctx.now, ctx.gpuResource));
   const fields: [string, string][] = [
     ['Name', summary.name],
@@ -68,13 +87,13 @@ export function scheduleReport(cronJob: KubeObject, runs: KubeObject[], ctx: Rep
     ['Schedule', `${summary.schedule}${cronJob.spec?.timeZone ? ` (${cronJob.spec.timeZone})` : ''}`],
     ['Status', summary.status],
     ['Concurrency', cronJob.spec?.concurrencyPolicy ?? 'Allow'],
-    ['Last run', summary.lastScheduleTime ?? 'never'],
+    ['Last run', lastRun ?? 'never'],
     ['Image', summary.image ?? '-'],
     ['Command', ctx.showCommand(summary.command ?? [])],
     ['GPUs', gpuText(summary, ctx.gpuResource)],
   ];
   const table = runSummaries.length ? { headers: SUMMARY_HEADERS, rows: runSummaries.map((s) => summaryRow(s, ctx.now)) } : undefined;
-  return { data: { ...summary, jobs: runSummaries }, section: { fields, list: { title: 'Runs', table, none: 'none yet' } } };
+  return { data: { ...summary, lastRun, jobs: runSummaries }, section: { fields, list: { title: 'Runs', table, none: 'none yet' } } };
 }
 
 /** A job with its pods and, when it failed, why (explained by the caller, which reads the last log lines). */

@@ -12,9 +12,9 @@ import {
   parseInteger,
   parsePort,
   validateAnnotations,
+  validateByteSize,
   validateImage,
   validateName,
-  validateQuantity,
   validateSubdomain,
 } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
@@ -222,7 +222,7 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
     envFromSecret: validateSecretNames(input.envFromSecret),
     volumes: validateVolumes(input.volumes),
     workdir,
-    shmSize: validateQuantity(input.shmSize, '--shm-size'),
+    shmSize: validateByteSize(input.shmSize, '--shm-size'),
     podAnnotations: validateAnnotations(input.podAnnotations),
     workers,
     masterPort,

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import type { Command, Option } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
@@ -58,7 +58,7 @@ export interface TrainRunFlags {
 }
 
 const RUN_FLAGS: FlagSpec<keyof TrainRunFlags>[] = [
-  { key: 'preflight', flags: '--no-preflight', description: 'skip the check that some node has enough GPUs of the requested type' },
+  { key: 'preflight', flags: '--no-preflight', description: 'skip the check that all pods (every worker) fit at once on free GPUs of the requested type' },
   { key: 'replace', flags: '--replace', description: 'delete an existing job of this name (and its pods) first' },
   { key: 'follow', flags: '-f, --follow', description: "stream the logs of the job's pods while waiting, each line prefixed with [pod]" },
   { key: 'dryRun', flags: '--dry-run [mode]', description: 'client: print the manifests, send nothing; server: let the API validate them, change nothing' },
@@ -74,6 +74,59 @@ export function addTrainJobFlags(cmd: Command): Command {
 
 export function addTrainRunFlags(cmd: Command): Command {
   return addFlags(cmd, RUN_FLAGS);
+}
+
+/** How many values a flag of mlk takes, or undefined when it is not one of mlk's. */
+export type FlagArity = (flag: string) => 'none' | 'required' | 'optional' | undefined;
+
+/** The arity of the flags a command and its ancestors read, from their commander options. */
+export function flagArity(cmd: Command): FlagArity {
+  const options: Option[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) options.push(...c.options);
+  return (flag) => {
+    const option = options.find((o) => o.long === flag || o.short === flag);
+    if (!option) return undefined;
+    return option.required ? 'required' : option.optional ? 'optional' : 'none';
+  };
+}
+
+/**
+ * `mlk train NAME --image I python train.py --epochs=100`, with the command moved after `--`, as
+ * commander read it: after NAME, every word that is not one of mlk's flags (or a flag's value), and
+ * everything from the first unknown option on, is the command; mlk's flags keep their place.
+ * undefined when argv is not such a `mlk train NAME` line.
+ */
+export function commandAfterDashes(argv: string[], arity: FlagArity): string[] | undefined {
+  const mlk: string[] = [];
+  const command: string[] = [];
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      command.push(...argv.slice(i + 1));
+      break;
+    }
+    const flag = word.startsWith('--') ? word.split('=')[0]! : word.length > 1 && word.startsWith('-') ? word.slice(0, 2) : undefined;
+    const known = flag === undefined ? undefined : arity(flag);
+    if (known !== undefined) {
+      mlk.push(word);
+      // A value in the same word (--image=IMG, -nNS), or a group of short flags whose last may take the next word (-fn NS).
+      const group = flag !== word && !word.startsWith('--') && known === 'none';
+      const last = group ? arity(`-${word.at(-1)}`) : flag === word ? known : 'none';
+      const next = argv[i + 1];
+      if (next !== undefined && (last === 'required' || (last === 'optional' && !next.startsWith('-')))) mlk.push(argv[++i]!);
+      continue;
+    }
+    if (flag === undefined && positionals < 2) {
+      // `train`, then NAME.
+      if (positionals === 0 && word !== 'train') return undefined;
+      positionals += 1;
+      mlk.push(word);
+      continue;
+    }
+    command.push(word);
+  }
+  return positionals === 2 && command.length ? [...mlk, '--', ...command] : undefined;
 }
 
 /** --timeout limits only the wait; without it mlk waits as long as the job runs. */

@@ -130,7 +130,7 @@ describe('bash completion, through complete -p mlk and COMPREPLY', () => {
     ['mlk deploy app web --expose ', ['ClusterIP', 'NodePort', 'LoadBalancer']],
     ['mlk scale web --dry-run ', ['client', 'server']],
     ['mlk scale web --dry-run --r', ['--replicas']],
-    ['mlk train ', ['run', 'list', 'status', 'delete']],
+    ['mlk train ', ['run', 'list', 'status', 'delete', 'help']],
     ['mlk train status --o', ['--output']],
     ['mlk train delete x --cascade ', ['background', 'foreground']],
     ['mlk completion ', ['bash', 'zsh', 'fish']],

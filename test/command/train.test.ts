@@ -372,12 +372,145 @@ describe('mlk train GPU preflight', () => {
     expect(r.stderr).toContain('Warning: cannot list nodes to check for 2 free nvidia.com/gpu (not allowed)');
   });
 
-  it('warns when the workers cannot all run at once', async () => {
+  it('stops workers that could never all run at once, even on an idle cluster', async () => {
     const kube = gpuCluster();
     const r = await run(['train', 'ddp', '--image', 'img', '--workers', '4', '--gpus', '4', '--no-wait', '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'GPU preflight: 4 workers x 4 nvidia.com/gpu must all run at once, each with 4 nvidia.com/gpu on one node, but the nodes hold only 3 such workers even when idle: gpu-a100-1: 4 of 4 free (fits 1), gpu-h100-1: 8 of 8 free (fits 2)',
+    );
+    expect(r.stderr).toContain('ask for at most --workers 3');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+});
+
+/** A pod that holds GPUs on a node (phase Running unless told), in its own namespace. */
+function gpuPod(name: string, nodeName: string | undefined, gpus: number, extra: { phase?: string; namespace?: string; job?: string } = {}): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: extra.namespace ?? 'team-b', labels: extra.job ? { 'batch.kubernetes.io/job-name': extra.job } : {} },
+    spec: { nodeName, containers: [{ name: 'main', image: 'img', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] },
+    status: { phase: extra.phase ?? 'Running' },
+  };
+}
+
+describe('mlk train GPU preflight counts the GPUs in use', () => {
+  const DDP = ['train', 'ddp', '--image', 'img', '--workers', '2', '--gpus', '4', '--no-wait'];
+
+  it('stops a distributed job whose workers do not all fit on free GPUs, naming what is free and who holds the rest', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 3));
+    const r = await run([...DDP, '--gpu-type', 'NVIDIA-A100-SXM4-80GB', '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'GPU preflight: 2 workers x 4 nvidia.com/gpu of type NVIDIA-A100-SXM4-80GB must all run at once, each with 4 nvidia.com/gpu on one node, but the nodes hold only 1 such worker even when idle (0 with the GPUs free now): gpu-a100-1: 1 of 4 free (3 in use by team-b/hog-1)',
+    );
+    expect(r.stderr).toContain('ask for at most --workers 1, or pass --no-preflight');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+
+  it('says when the nodes could hold the workers, but their GPUs are in use now', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 3));
+    const r = await run(
+      ['train', 'ddp', '--image', 'img', '--workers', '2', '--gpus', '2', '--gpu-type', 'NVIDIA-A100-SXM4-80GB', '--no-wait', '--', 'torchrun'],
+      {
+        kube,
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'GPU preflight: 2 workers x 2 nvidia.com/gpu of type NVIDIA-A100-SXM4-80GB must all run at once, each with 2 free nvidia.com/gpu on one node, but the free GPUs fit 0 workers now: gpu-a100-1: 1 of 4 free (3 in use by team-b/hog-1)',
+    );
+    expect(r.stderr).toContain('wait until enough GPUs are free, or pass --no-preflight');
+  });
+
+  it('lets the workers through when free GPUs elsewhere hold them all', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 3));
+    const r = await run([...DDP, '--', 'torchrun', 'train.py'], { kube });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('the 4 workers need 4 x 4 nvidia.com/gpu per pod, but the nodes that fit hold at most 3 such pods at once');
     expect(r.stdout).toBe('service/ddp created\njob.batch/ddp created\n');
+  });
+
+  it('says how many of the workers fit when only some do', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 3), gpuPod('hog-2', 'gpu-h100-1', 2, { namespace: 'team-c' }));
+    const r = await run([...DDP, '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'but the free GPUs fit 1 worker now: gpu-a100-1: 1 of 4 free (3 in use by team-b/hog-1), gpu-h100-1: 6 of 8 free (fits 1; 2 in use by team-c/hog-2)',
+    );
+  });
+
+  it('does not count finished pods, unbound pods, or the pods of the job being submitted again', async () => {
+    const kube = gpuCluster().seed(
+      gpuPod('done', 'gpu-a100-1', 4, { phase: 'Succeeded' }),
+      gpuPod('failed', 'gpu-a100-1', 4, { phase: 'Failed' }),
+      gpuPod('queued', undefined, 4, { phase: 'Pending' }),
+      gpuPod('ddp-0-abc', 'gpu-a100-1', 4, { namespace: 'default', job: 'ddp' }),
+      gpuPod('ddp-1-def', 'gpu-h100-1', 4, { namespace: 'default', job: 'ddp' }),
+    );
+    const r = await run([...DDP, '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(0);
+  });
+
+  it('stops a single-pod job when no node has its GPUs free now', async () => {
+    const kube = gpuCluster().seed(gpuPod('a', 'gpu-a100-1', 2), gpuPod('h', 'gpu-h100-1', 7));
+    const r = await run(['train', 'j', '--image', 'img', '--gpus', '4', '--no-wait', '--', 'python'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'GPU preflight: a pod with 4 nvidia.com/gpu needs 4 free nvidia.com/gpu on one node, but none has that many free now: gpu-a100-1: 2 of 4 free (2 in use by team-b/a), gpu-h100-1: 1 of 8 free (7 in use by team-b/h)',
+    );
+  });
+
+  it('--no-preflight submits anyway', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 3));
+    const r = await run([...DDP, '--gpu-type', 'NVIDIA-A100-SXM4-80GB', '--no-preflight', '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(0);
+    expect(kube.calls.some((c) => c.verb === 'list' && (c.target === 'Node' || c.target === 'Pod'))).toBe(false);
+  });
+
+  it('a schedule runs later, so only what the nodes hold counts, not what is in use now', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 4), gpuPod('hog-2', 'gpu-h100-1', 8));
+    const r = await run(['train', 'nightly', '--image', 'img', '--gpus', '4', '--schedule', '@daily', '--', 'python'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('cronjob.batch/nightly created\n');
+    const busy = await run(['train', 'now', '--image', 'img', '--gpus', '4', '--no-wait', '--', 'python'], { kube });
+    expect(busy.code).toBe(1);
+  });
+
+  it('warns and checks what the nodes hold when listing pods is forbidden', async () => {
+    const kube = gpuCluster().seed(gpuPod('hog-1', 'gpu-a100-1', 4));
+    kube.failOn.set('list/Pod', new KubeApiError(403, { reason: 'Forbidden', message: 'pods is forbidden' }, 'GET', '/api/v1/pods'));
+    const r = await run([...DDP, '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Warning: cannot list pods to count the nvidia.com/gpu in use (not allowed); checked only what the nodes hold');
+  });
+});
+
+describe('mlk train: a distributed job that half-starts', () => {
+  it("says so at once, with the scheduler's reason, when some workers run and others cannot be scheduled", async () => {
+    const message = "0/4 nodes are available: 1 Insufficient nvidia.com/gpu, 3 node(s) didn't match Pod's node affinity/selector.";
+    const kube = gpuCluster().onApply('Job', (obj, fake) => {
+      const name = obj.metadata.name;
+      const worker = (index: number, p: KubeObject): KubeObject => ({
+        ...p,
+        metadata: { ...p.metadata, annotations: { 'batch.kubernetes.io/job-completion-index': String(index) } },
+        spec: { ...p.spec, containers: [{ ...p.spec.containers[0], resources: { limits: { 'nvidia.com/gpu': '4' } } }] },
+      });
+      const running = worker(0, pod(name, '0-abc', 'Running'));
+      running.spec.nodeName = 'gpu-a100-1';
+      fake.seed(running, worker(1, pod(name, '1-def', 'Pending', { scheduled: { message } })));
+      fake.update(jobRef(name), (j) => void (j.status = { active: 2, ready: 1, startTime: iso(0) }));
+    });
+    const r = await run(['train', 'ddp', '--image', 'img', '--workers', '2', '--gpus', '4', '--no-preflight', '--', 'torchrun', 'train.py'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'job ddp started only 1 of its 2 workers: ddp-0-abc runs on gpu-a100-1, but no node has enough nvidia.com/gpu for pod ddp-1-def (asked nvidia.com/gpu: 4 per pod); the scheduler says: ' +
+        message,
+    );
+    expect(r.stderr).toContain('the workers that started hold their GPUs and wait for the others');
+    expect(r.stderr).toContain('mlk train delete ddp -n default');
+    expect(r.stderr).not.toContain('cannot start');
+    expect(await kube.get(jobRef('ddp'))).toBeDefined();
   });
 });
 
@@ -533,6 +666,71 @@ describe('mlk train list and status', () => {
     const r = await run(['train', 'status', 'nope'], { kube: seeded() });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('there is no training job or schedule nope in namespace default');
+  });
+});
+
+describe('mlk train status of a schedule', () => {
+  const cronJob = (status: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'nightly', namespace: 'default', uid: 'cron-uid', labels: jobWithStatus('nightly', {}).metadata.labels },
+    spec: { schedule: '0 2 * * *', jobTemplate: { spec: jobWithStatus('x', {}).spec } },
+    status,
+  });
+  const runOf = (name: string, start: number): KubeObject =>
+    jobWithStatus(
+      name,
+      { startTime: iso(start), completionTime: iso(start + 60), succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] },
+      {
+        labels: { ...jobWithStatus(name, {}).metadata.labels, 'app.kubernetes.io/instance': 'nightly' },
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: 'nightly', uid: 'cron-uid', controller: true }],
+        creationTimestamp: iso(start),
+      },
+    );
+
+  it('Last run is the newest run when the schedule has no lastScheduleTime (a run started by mlk train run)', async () => {
+    const kube = new FakeKubeClient().seed(cronJob({}), runOf('nightly-run-1', 0), runOf('nightly-run-2', 3600));
+    const r = await run(['train', 'status', 'nightly'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Runs:\n.*\nnightly-run-1\s+Job\s+Succeeded/);
+    expect(r.stdout).toMatch(new RegExp(`Last run:\\s+${iso(3600)}\n`));
+  });
+
+  it('Last run is the later of lastScheduleTime and the newest run', async () => {
+    const older = await run(['train', 'status', 'nightly'], {
+      kube: new FakeKubeClient().seed(cronJob({ lastScheduleTime: iso(60) }), runOf('nightly-run-1', 3600)),
+    });
+    expect(older.stdout).toMatch(new RegExp(`Last run:\\s+${iso(3600)}\n`));
+    const newer = await run(['train', 'status', 'nightly'], {
+      kube: new FakeKubeClient().seed(cronJob({ lastScheduleTime: iso(7200) }), runOf('nightly-run-1', 3600)),
+    });
+    expect(newer.stdout).toMatch(new RegExp(`Last run:\\s+${iso(7200)}\n`));
+    const none = await run(['train', 'status', 'nightly'], { kube: new FakeKubeClient().seed(cronJob({})) });
+    expect(none.stdout).toMatch(/Last run:\s+never\n/);
+  });
+});
+
+describe('mlk train: a command without -- before it', () => {
+  it('says to put the command after --, with the corrected line (exit 2)', async () => {
+    const r = await run(['train', 't1', '--image', 'img:1', 'python', 'train.py', '--epochs=100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "error: unknown option '--epochs=100' (after the training command python train.py); put the command after --: mlk train t1 --image img:1 -- python train.py --epochs=100",
+    );
+    expect(r.connected).toBe(false);
+  });
+
+  it('keeps the flags that mlk read where they were, and quotes words the shell would split', async () => {
+    const r = await run(['-n', 'ml', 'train', 't1', '--image', 'img:1', 'python', 'train.py', '--lr', '0.1', '--gpus', '2', '--note', 'a b']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("put the command after --: mlk -n ml train t1 --image img:1 --gpus 2 -- python train.py --lr 0.1 --note 'a b'");
+  });
+
+  it('an unknown option with no command words before it is only an unknown option', async () => {
+    const r = await run(['train', 't1', '--image', 'img:1', '--epocs=100', '--', 'python']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: unknown option '--epocs=100'");
+    expect(r.stderr).not.toContain('put the command after --');
   });
 });
 
@@ -814,5 +1012,21 @@ describe('mlk train names go through the one name rule', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--pod-annotation team is given twice');
     expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+});
+
+describe('mlk train: quantities a node cannot give', () => {
+  it('--cpu 500 is refused before anything is applied, with "did you mean 500m?"', async () => {
+    const kube = gpuCluster();
+    const r = await run(['train', 'cpu-heavy', '--image', 'busybox', '--cpu', '500', '--', 'python', 'train.py'], { kube });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('(did you mean 500m?)');
+    expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
+  });
+
+  it('--shm-size 8 is 8 bytes: refused with the likely size', async () => {
+    const r = await run(['train', 'shm', '--image', 'busybox', '--shm-size', '8', '--dry-run', '--', 'python', 'train.py']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--shm-size "8" is 8 bytes');
   });
 });

@@ -184,6 +184,8 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
     const status = await mlk(['train', 'status', 'nightly', '-n', ns]);
     expect(status.stdout).toMatch(/Schedule:\s+0 2 \* \* \*/);
     expect(status.stdout).toContain('nightly-now');
+    // The schedule never fired (no lastScheduleTime): the run started by hand is its last run.
+    expect(status.stdout).toMatch(new RegExp(`Last run:\\s+${job.status.startTime.replace(/[.]/g, '\\.')}`));
 
     const deleted = await mlk(['train', 'delete', 'nightly', '-n', ns, '--yes', '--cascade', 'foreground']);
     expect(deleted.code).toBe(0);
@@ -215,6 +217,84 @@ describe.skipIf(reason)('mlk train against the real control plane', () => {
       if (left) await new Promise((r2) => setTimeout(r2, 500));
     }
     expect(left).toBe(0);
+  });
+
+  it('the GPU preflight counts GPUs in use, and a distributed job that half-starts is reported at once', async () => {
+    const A100_TYPE = ['--gpu-type', 'NVIDIA-A100-SXM4-80GB'];
+    const podsOf = async (job: string) => (await kubectlJson(['get', 'pods', '-n', ns, '-l', `batch.kubernetes.io/job-name=${job}`])).items;
+    try {
+      // Occupy 3 of the A100 node's 4 GPUs with a job that runs for 5 minutes.
+      const hog = await mlk([
+        'train',
+        'hog',
+        '--image',
+        'img',
+        '--gpus',
+        '3',
+        ...A100_TYPE,
+        '--pod-annotation',
+        'mlk.test/duration=5m',
+        '--no-wait',
+        '-n',
+        ns,
+        '--',
+        'sleep',
+        '300',
+      ]);
+      expect(hog.code).toBe(0);
+      let bound: any[] = [];
+      for (let i = 0; i < 60 && bound.length === 0; i++) {
+        bound = (await podsOf('hog')).filter((p: any) => p.spec.nodeName === 'kwok-gpu-a100' && p.status.phase === 'Running');
+        if (bound.length === 0) await new Promise((r2) => setTimeout(r2, 500));
+      }
+      expect(bound).toHaveLength(1);
+      const holder = `${ns}/${bound[0].metadata.name}`;
+
+      const ddp = await mlk(['train', 'ddp4', '--image', 'img', '--workers', '2', '--gpus', '4', ...A100_TYPE, '-n', ns, '--', 'torchrun', 'train.py']);
+      expect(ddp.code).toBe(1);
+      expect(ddp.stderr).toContain('GPU preflight: 2 workers x 4 nvidia.com/gpu of type NVIDIA-A100-SXM4-80GB must all run at once');
+      expect(ddp.stderr).toContain(`(0 with the GPUs free now): kwok-gpu-a100: 1 of 4 free (3 in use by ${holder})`);
+      expect((await kubectl(['get', 'job', 'ddp4', '-n', ns])).code).not.toBe(0);
+
+      const busy = await mlk(['train', 'ddp2', '--image', 'img', '--workers', '2', '--gpus', '2', ...A100_TYPE, '-n', ns, '--', 'torchrun', 'train.py']);
+      expect(busy.code).toBe(1);
+      expect(busy.stderr).toContain(`but the free GPUs fit 0 workers now: kwok-gpu-a100: 1 of 4 free (3 in use by ${holder})`);
+      expect((await kubectl(['get', 'job', 'ddp2', '-n', ns])).code).not.toBe(0);
+
+      // Past the preflight, one worker gets the last free GPU and the other cannot be scheduled.
+      const started = Date.now();
+      const half = await mlk([
+        'train',
+        'half',
+        '--image',
+        'img',
+        '--workers',
+        '2',
+        '--gpus',
+        '1',
+        ...A100_TYPE,
+        '--no-preflight',
+        '--pod-annotation',
+        'mlk.test/duration=5m',
+        '-n',
+        ns,
+        '--timeout',
+        '90s',
+        '--',
+        'torchrun',
+        'train.py',
+      ]);
+      expect(half.code).toBe(1);
+      expect(half.stderr).toMatch(
+        /job half started only 1 of its 2 workers: half-[01]-[a-z0-9]+ runs on kwok-gpu-a100, but no node has enough nvidia\.com\/gpu/,
+      );
+      expect(half.stderr).toContain('Insufficient nvidia.com/gpu');
+      expect(half.stderr).toContain('the workers that started hold their GPUs and wait for the others');
+      expect(half.stderr).not.toContain('cannot start');
+      expect(Date.now() - started).toBeLessThan(60_000);
+    } finally {
+      for (const name of ['half', 'hog']) await mlk(['train', 'delete', name, '-n', ns, '--yes', '--cascade', 'foreground']);
+    }
   });
 
   it('bad input is a usage error before any cluster contact', async () => {

@@ -164,8 +164,11 @@ describe('checkGpuFit', () => {
     expect(r.hint).toContain('at most --gpus 8');
   });
 
-  it('counts how many workers fit at once', () => {
-    expect(checkGpuFit(nodes, { ...req, gpus: 4, workers: 3 }).warning).toBeUndefined();
-    expect(checkGpuFit(nodes, { ...req, gpus: 4, workers: 4 }).warning).toContain('hold at most 3 such pods at once');
+  it('stops workers that could never all run at once', () => {
+    expect(checkGpuFit(nodes, { ...req, gpus: 4, workers: 3 }).ok).toBe(true);
+    const r = checkGpuFit(nodes, { ...req, gpus: 4, workers: 4 });
+    expect(r.ok).toBe(false);
+    expect(r.message).toContain('but the nodes hold only 3 such workers even when idle: a: 4 x A100 (fits 1), h: 8 x H100 (fits 2)');
+    expect(r.hint).toContain('ask for at most --workers 3');
   });
 });

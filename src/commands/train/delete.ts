@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../../actions/run-options.js';
 import { MlkError, UsageError } from '../../core/errors.js';
+import { oneOf } from '../../core/validate.js';
 import { displayName, type ObjectRef } from '../../core/kube-object.js';
 import { findTrainingObjects } from '../../actions/train.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
@@ -38,8 +39,7 @@ export function registerDelete(train: Command, deps: Deps, run = runDelete): Com
 /** Checks the flags; no request is made. */
 export function completeDelete(name: string, flags: DeleteFlags): DeleteOptions {
   const dryRun = parseDryRun(flags.dryRun);
-  const cascade = (flags.cascade ?? 'background').toLowerCase();
-  if (cascade !== 'background' && cascade !== 'foreground') throw new UsageError(`--cascade "${flags.cascade}" is not one of: background, foreground`);
+  const cascade = oneOf(flags.cascade ?? 'background', ['background', 'foreground'] as const, '--cascade');
   return { name, dryRun, propagation: cascade === 'foreground' ? 'Foreground' : 'Background', yes: Boolean(flags.yes) };
 }
 

@@ -13,4 +13,6 @@ export function registerTrain(program: Command, deps: Deps): void {
   registerList(train, deps);
   registerStatus(train, deps);
   registerDelete(train, deps);
+  // `mlk train help [SUBCOMMAND]`: commander adds no help command to a command that has its own action.
+  train.helpCommand(true);
 }

@@ -6,10 +6,11 @@ import type { ApplyResult } from '../../kube/client.js';
 import type { KubeObject } from '../../core/kube-object.js';
 import { applyObjects, reportApplied } from '../../actions/apply.js';
 import { deleteJobForReplace, gpuPreflight, type TrainDeps } from '../../actions/train.js';
+import { cpuPreflight } from '../../actions/preflight.js';
 import { formatObjects } from '../../ui/printer.js';
 import { commandLine } from '../../flags/command-line.js';
 import { addConnectionOptions } from '../../flags/options.js';
-import { addTrainJobFlags, addTrainRunFlags, prepareTrain, type SubmitOptions } from '../../flags/train.js';
+import { addTrainJobFlags, addTrainRunFlags, commandAfterDashes, flagArity, prepareTrain, type SubmitOptions } from '../../flags/train.js';
 import { Session, type Deps } from '../../cli/session.js';
 import { notWaiting, outputFormat, waitAndReport } from './shared.js';
 
@@ -29,6 +30,7 @@ Subcommands (these words cannot be job names):
   mlk train list            jobs and schedules mlk made
   mlk train status NAME     one job or schedule, with its pods
   mlk train delete NAME     remove a job or schedule, its pods and its Service
+  mlk train help [SUB]      this help, or the help of a subcommand
 
 Examples:
   mlk train model-training --image my-training-image:latest --gpus 2 --backoff-limit 2 -- python train.py --epochs=100
@@ -49,11 +51,40 @@ export function registerSubmit(program: Command, deps: Deps, run = runSubmit): C
   addTrainRunFlags(train);
   addConnectionOptions(train);
   train.addHelpText('after', HELP);
+  explainMissingDashes(train);
   train.action(async (name: string | undefined, command: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());
     await run(session, await prepareTrain(session, name, command, flags));
   });
   return train;
+}
+
+/** What commander calls on an unknown option, and where it keeps the words it parsed (neither is in its types). */
+interface UnknownOptionHook {
+  unknownOption(flag: string): never;
+}
+
+/**
+ * `mlk train t1 --image img python train.py --epochs=100`: the unknown option belongs to the training
+ * command, which goes after --. Said (exit 2) with the corrected line only when words that are not
+ * flags came between NAME and the unknown option; any other unknown option is commander's usual error.
+ */
+function explainMissingDashes(train: Command): void {
+  const hook = train as unknown as UnknownOptionHook;
+  const unknownOption = hook.unknownOption.bind(train);
+  hook.unknownOption = (flag: string) => {
+    // train.args: NAME and the command words commander read, then the unknown option and what follows it.
+    const before = train.args.slice(0, train.args.indexOf(flag));
+    let root = train;
+    while (root.parent) root = root.parent;
+    const argv = (root as unknown as { rawArgs?: string[] }).rawArgs;
+    const fixed = before.length >= 2 && argv ? commandAfterDashes(argv, flagArity(train)) : undefined;
+    if (!fixed) return unknownOption(flag);
+    return train.error(
+      `error: unknown option '${flag}' (after the training command ${commandLine(before.slice(1))}); put the command after --: ${commandLine(['mlk', ...fixed])}`,
+      { code: 'commander.unknownOption' },
+    );
+  };
 }
 
 function trainDeps(session: Session, kube: TrainDeps['kube']): TrainDeps {
@@ -77,6 +108,7 @@ export async function runSubmit(session: Session, run: SubmitOptions): Promise<v
   const o = plan.options;
   if (run.dryRun === 'client') return session.out(formatObjects(plan.objects, outputFormat(run.output)));
   const deps = trainDeps(session, await session.kube());
+  if (run.preflight) await cpuPreflight(deps.kube, o.resources);
   if (run.preflight && o.resources.gpus > 0) await gpuPreflight(deps, o);
   const jobRef = { apiVersion: 'batch/v1', kind: 'Job', name: o.name, namespace: o.namespace };
   let existing = plan.job ? await deps.kube.get(jobRef) : undefined;
