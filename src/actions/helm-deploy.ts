@@ -1,4 +1,6 @@
+import { parseRendered, releaseLabelSets, sectionName } from '../core/chart.js';
 import { deployChart } from '../core/chart-deploy.js';
+import { INSTANCE } from '../core/labels.js';
 import type { DeployPlan } from '../core/deploy.js';
 import { diagnosePod, type PodProblem } from '../core/diagnose.js';
 import { MlkError } from '../core/errors.js';
@@ -13,7 +15,9 @@ import {
   parseRelease,
   releaseOf,
   releaseStatus,
+  runHelm,
   upgradeArgs,
+  withChartCopy,
   withTempChart,
   type HelmContext,
 } from '../tools/helm.js';
@@ -121,6 +125,59 @@ export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: R
     const live = (await kube.get({ apiVersion: 'v1', kind: 'Service', name: plan.service.metadata.name, namespace: o.namespace })) as KubeObject | undefined;
     for (const line of endpointLines(live ?? plan.service)) ctx.info(line);
   }
+}
+
+/** How `mlk helm install` installs a chart mlk wrote: the folder to give helm, how to show it, and mlk's extra values. */
+export interface GeneratedChartInstall {
+  chart: string;
+  /** The chart as the printed command shows it. */
+  shown: string;
+  /** `--set-string` values that label each object with its release (HELM_RELEASE_LABEL). */
+  sets: string[];
+  /** Claims that exist already and stay outside the release. */
+  keptOut: string[];
+}
+
+/**
+ * `mlk helm install RELEASE DIR` of a chart mlk wrote (`mlk chart`): as `mlk deploy --helm` does, a
+ * claim that exists already (one `mlk delete` kept, with its data) and belongs to no release of this
+ * name stays outside the release: its template is left out of a temporary copy of the chart, and the
+ * claim is used as it is. Helm could not adopt it (it lacks Helm's ownership labels), and mlk does not
+ * change an object holding data to make it adoptable. Every object is labelled with the release, so
+ * mlk status, logs and delete know it afterwards.
+ */
+export async function withGeneratedChart<T>(
+  ctx: ActionContext,
+  r: { release: string; dir: string; shownDir: string; values: string; namespace: string; valueArgs: string[] },
+  fn: (install: GeneratedChartInstall) => Promise<T>,
+): Promise<T> {
+  const helm = helmContext(ctx);
+  const { stdout } = await runHelm(helm, ['template', r.release, r.dir, '--namespace', r.namespace, ...r.valueArgs], `helm template ${r.release}`);
+  const rendered = parseRendered(stdout);
+  const leaveOut: string[] = [];
+  const keptOut: string[] = [];
+  const claims = rendered.filter((x) => x.object.kind === 'PersistentVolumeClaim' && x.object.metadata?.name);
+  const kube = claims.length ? await ctx.kube() : undefined;
+  for (const { source, object } of claims) {
+    const name = object.metadata!.name!;
+    const existing = await kube!.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name, namespace: r.namespace });
+    const owner = existing ? releaseOf(existing) : undefined;
+    if (!existing || (owner?.release === r.release && (owner.namespace ?? r.namespace) === r.namespace)) continue;
+    if (rendered.filter((x) => x.source === source).length > 1) {
+      throw new MlkError(
+        `PersistentVolumeClaim ${name} exists already in namespace ${r.namespace}, and the chart's ${source} holds more than the claim, so it cannot be left out`,
+        `give the claim a template of its own, or delete the claim first (mlk delete ${existing.metadata.labels?.[INSTANCE] ?? 'NAME'} --delete-data deletes its data)`,
+      );
+    }
+    leaveOut.push(source);
+    keptOut.push(name);
+    ctx.info(`Using the existing claim ${name} as it is (its data stays): it stays outside release ${r.release}, so ${source} is left out of the install.`);
+  }
+  // The values of a template left out need no label (a file is named after its template or its section).
+  const outSections = new Set(leaveOut.map((f) => f.replace(/^.*\//, '').replace(/\.ya?ml$/, '')).flatMap((t) => [t, sectionName(t)]));
+  const sets = releaseLabelSets(r.values, r.release).filter((s) => !outSections.has(s.slice(0, s.indexOf('.'))));
+  if (leaveOut.length === 0) return fn({ chart: r.dir, shown: r.shownDir, sets, keptOut });
+  return withChartCopy(r.dir, leaveOut, (copy) => fn({ chart: copy, shown: `<${r.shownDir} without ${leaveOut.join(', ')}>`, sets, keptOut }));
 }
 
 /** Polls the pods of the new pod template while helm runs; returns the last problem seen (image pull, crash, ...). */

@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
 import { InterruptedError, MlkError, UsageError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { nameOf, planDelete, validateDeleteOptions, type DeleteOptions, type DeletePlan } from '../core/delete.js';
+import {
+  describeDelete,
+  goneLine,
+  instanceOf,
+  keptLines,
+  missingNames,
+  nameOf,
+  planDelete,
+  validateDeleteOptions,
+  type DeleteOptions,
+  type DeletePlan,
+} from '../core/delete.js';
+import { INSTANCE } from '../core/labels.js';
 import { DELETE_ORDER } from '../core/kinds.js';
 import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../core/chart-release.js';
@@ -13,6 +25,7 @@ import { done, waitFor, waiting } from '../actions/wait.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface DeleteFlags {
+  all?: boolean;
   deleteData?: boolean;
   dryRun?: boolean;
   wait?: boolean;
@@ -22,8 +35,9 @@ export function registerDelete(program: Command, deps: Deps): void {
   const cmd = program
     .command('delete')
     .description('remove everything mlk made for NAME (found by its labels); PersistentVolumeClaims stay unless --delete-data')
-    .argument('[name]', 'the mlk NAME')
-    .option('--delete-data', "also delete NAME's PersistentVolumeClaims (and with them, usually, the data)")
+    .argument('[names...]', 'one or more mlk NAMEs (each must exist, or nothing is deleted)')
+    .option('--all', 'every instance mlk manages in the namespace (lists them and asks; --yes without a terminal)')
+    .option('--delete-data', 'also delete the PersistentVolumeClaims of each NAME (and with them, usually, the data)')
     .option('--dry-run', 'list what would be deleted, delete nothing');
   addWaitOptions(cmd, 'until everything is gone');
   addConnectionOptions(cmd);
@@ -33,32 +47,43 @@ export function registerDelete(program: Command, deps: Deps): void {
 mlk finds the objects by their labels (app.kubernetes.io/instance=NAME, app.kubernetes.io/managed-by=mlk):
 autoscalers, CronJobs, Jobs, Deployments, StatefulSets, Services, ConfigMaps, Secrets and, with
 --delete-data, PersistentVolumeClaims. Workloads are deleted in the foreground, so their pods go too,
-and mlk waits until everything is gone so the same NAME can be deployed again at once.
-On a terminal it lists what will go and asks; without one it needs --yes (exit 2 otherwise).
+and mlk waits until everything is gone so the same NAME can be deployed again at once. A workload
+installed with --helm is uninstalled with helm (its claim is kept the same way).
+With several NAMEs, each must exist before anything is deleted; an unknown one is an error and nothing
+goes. --all takes every instance mlk manages in the namespace.
+On a terminal it lists what will go (and, apart, the claims it keeps) and asks; without one it needs
+--yes (exit 2 otherwise).
 
 Examples:
   mlk delete tf-model-server
   mlk delete tf-model-server --yes --delete-data
+  mlk delete web-app tf-model-server --yes
+  mlk delete --all -n ml-team
   mlk delete web-app --dry-run`,
   );
-  cmd.action(async (name: string | undefined, flags: DeleteFlags, command: Command) => {
+  cmd.action(async (names: string[], flags: DeleteFlags, command: Command) => {
     const session = new Session(deps, command.optsWithGlobals());
-    const options = validateDeleteOptions({ name, namespace: session.offlineNamespace(), deleteData: flags.deleteData });
+    const options = validateDeleteOptions({ names, all: flags.all, namespace: session.offlineNamespace(), deleteData: flags.deleteData });
     options.namespace = await session.namespace();
     await runDelete(session, options, { dryRun: Boolean(flags.dryRun), wait: flags.wait !== false, timeoutMs: session.timeoutMs() });
   });
 }
 
+/** mlk's objects (applied by mlk, or installed by mlk deploy --helm) of the NAMEs, or of every instance with --all. */
 export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
+  const selector = instancesSelector(o);
   const found: KubeObject[] = [];
   for (const { apiVersion, kind } of DELETE_ORDER)
-    found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject));
+    found.push(...(await kube.list(apiVersion, kind, o.namespace, { labelSelector: selector })).filter(isMlkObject));
   return found;
 }
 
-function describePlan(plan: DeletePlan): string[] {
-  return [...plan.remove.map((s) => `  ${nameOf(s.object)}`), ...plan.keep.map((k) => `  ${nameOf(k)} (kept: data; add --delete-data to delete it)`)];
+/** One label selector for all the NAMEs (every mlk object with --all). */
+function instancesSelector(o: DeleteOptions): string {
+  if (o.all) return mlkOrHelmSelector();
+  if (o.names.length === 1) return mlkOrHelmSelector(o.names[0]);
+  return `${INSTANCE} in (${o.names.join(',')}),${mlkOrHelmSelector()}`;
 }
 
 export async function runDelete(session: Session, o: DeleteOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
@@ -67,19 +92,30 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
     throw new UsageError(`--yes is required to delete without a terminal to confirm on; nothing was deleted (list what would go with --dry-run)`);
   }
   const kube = await session.kube();
-  const plan = planDelete(o, await findManaged(session, o));
-  if (plan.remove.length === 0 && plan.keep.length === 0) throw await unknownName(kube, o.namespace, `mlk has nothing named ${o.name}`);
+  const found = await findManaged(session, o);
+  const missing = o.all ? [] : missingNames(o.names, found);
+  if (missing.length) {
+    const unknown = await unknownName(kube, o.namespace, `mlk has nothing named ${missing.join(', ')}`);
+    throw missing.length < o.names.length ? new MlkError(`${unknown.message}; nothing was deleted`, unknown.hint) : unknown;
+  }
+  const plan = planDelete(o, found);
+  const names = plan.names.join(', ');
+  if (plan.names.length === 0) {
+    session.info(`mlk manages nothing in namespace ${o.namespace}; nothing was deleted.`);
+    return;
+  }
   if (run.dryRun) {
-    session.out(`Would delete from namespace ${o.namespace}:\n${describePlan(plan).join('\n')}`);
+    session.out(describeDelete(plan, `Would delete from namespace ${o.namespace}:`).join('\n'));
     return;
   }
   if (plan.remove.length === 0) {
-    session.info(`Only data is left for ${o.name}:\n${describePlan(plan).join('\n')}`);
+    const again = o.all ? '--all' : plan.names.join(' ');
+    session.info(`Only data is left for ${names}; delete it with mlk delete ${again} --delete-data:\n${keptLines(plan).join('\n')}`);
     return;
   }
   if (prompter) {
-    session.io.stderr.write(`This deletes from namespace ${o.namespace}:\n${describePlan(plan).join('\n')}\n`);
-    const yes = await prompter.confirm(`Delete ${plan.remove.length} object${plan.remove.length === 1 ? '' : 's'} of ${o.name}?`, false);
+    session.io.stderr.write(`${describeDelete(plan, `This deletes from namespace ${o.namespace}:`).join('\n')}\n`);
+    const yes = await prompter.confirm(`Delete ${plan.remove.length} object${plan.remove.length === 1 ? '' : 's'} of ${names}?`, false);
     if (!yes) {
       session.info('Nothing was deleted.');
       return;
@@ -106,20 +142,19 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
     const gone = !(await kube.delete({ apiVersion, kind, name: metadata.name, namespace: o.namespace }, { propagation: step.propagation }));
     session.out(`${nameOf(step.object)} deleted${gone ? ' (it was already gone)' : ''}`);
   }
-  for (const k of plan.keep) session.info(`Kept ${nameOf(k)}: it holds data. Delete it with: mlk delete ${o.name} --delete-data`);
+  for (const k of plan.keep) session.info(`Kept ${nameOf(k)}: it holds data. Delete it with: mlk delete ${instanceOf(k)} --delete-data`);
   if (!run.wait) return;
-  await waitUntilGone(
-    session,
-    o,
-    plan.remove.map((s) => s.object),
-    run.timeoutMs,
-  );
+  await waitUntilGone(session, o, plan, run.timeoutMs);
 }
 
-async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeObject[], timeoutMs: number): Promise<void> {
+/** One wait for every object deleted and the pods of every NAME. */
+async function waitUntilGone(session: Session, o: DeleteOptions, plan: DeletePlan, timeoutMs: number): Promise<void> {
   const kube = await session.kube();
+  const objects = plan.remove.map((s) => s.object);
+  const names = plan.names.join(', ');
   const started = session.now();
-  const progress = await session.progress(`Waiting for ${objects.length} object${objects.length === 1 ? '' : 's'} and the pods of ${o.name} to be removed`);
+  const progress = await session.progress(`Waiting for ${objects.length} object${objects.length === 1 ? '' : 's'} and the pods of ${names} to be removed`);
+  const podSelector = instancesSelector({ ...o, all: false, names: plan.names });
   let left: string[] = [];
   await waitFor(session, {
     timeoutMs,
@@ -132,7 +167,7 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
       progress.fail(`Not everything is gone yet`);
       throw new MlkError(
         `still there after ${formatDuration(timeoutMs)}: ${left.join(', ')}`,
-        `the deletion goes on in the cluster; check with: mlk status ${o.name} -n ${o.namespace}`,
+        `the deletion goes on in the cluster; check with: mlk status${plan.names.length === 1 ? ` ${names}` : ''} -n ${o.namespace}`,
       );
     },
     poll: async () => {
@@ -140,11 +175,11 @@ async function waitUntilGone(session: Session, o: DeleteOptions, objects: KubeOb
       for (const obj of objects) {
         if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
       }
-      const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: mlkOrHelmSelector(o.name) })).filter(isMlkObject);
+      const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: podSelector })).filter(isMlkObject);
       left.push(...pods.map((p) => `pod/${p.metadata.name}`));
       if (left.length === 0) return done(undefined);
-      return waiting(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${o.name} to be removed`);
+      return waiting(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${names} to be removed`);
     },
   });
-  progress.succeed(`Everything mlk made for ${o.name} is gone (${formatDuration(session.now() - started)})`);
+  progress.succeed(goneLine(plan, formatDuration(session.now() - started)));
 }

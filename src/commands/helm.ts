@@ -1,7 +1,9 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { connectionArgs, helmDuration, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
-import { helmContext, shown } from '../actions/helm-deploy.js';
+import { connectionArgs, helmDuration, readGeneratedChart, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
+import { helmContext, shown, withGeneratedChart } from '../actions/helm-deploy.js';
 import { addConnectionOptions, collect } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 
@@ -45,6 +47,10 @@ Examples (the primer's helm repo add + helm install, in one step):
   mlk helm install my-release ./my-app-0.1.0.tgz -f prod-values.yaml
 
 The helm command is printed on stderr before it runs; helm's output goes to stdout.
+A chart mlk wrote (mlk chart) gets two things more: its objects are labelled with the release
+(--set-string SECTION.labels.mlk\\.dev/helm-release=RELEASE), so mlk status, logs and delete know them;
+and a claim that exists already (mlk delete keeps claims, with their data) is used as it is and stays
+outside the release, as with mlk deploy --helm: its template is left out of the install.
 Needs helm 3 or 4 on PATH (or MLK_HELM=/path/to/helm).
 Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`,
   );
@@ -59,31 +65,78 @@ async function helmInstall(session: Session, release: string, chart: string, fla
   validateReleaseName(release, 'RELEASE');
   const timeoutMs = session.timeoutMs();
   const namespace = session.offlineNamespace();
+  const valueArgs: string[] = [];
+  for (const f of flags.values) valueArgs.push('--values', f);
+  for (const s of flags.set) valueArgs.push('--set', s);
+  for (const s of flags.setString) valueArgs.push('--set-string', s);
+  // A chart mlk wrote (mlk chart): a claim mlk delete kept stays outside the release, and the objects carry the release.
+  const dir = resolve(session.deps.cwd, chart);
+  const generated = flags.repo ? undefined : await readGeneratedChart(dir);
+  if (!generated) {
+    await install(session, { release, chart, shown: chart, namespace, valueArgs, timeoutMs }, flags);
+    return;
+  }
+  await withGeneratedChart(session, { release, dir, shownDir: chart, values: generated.values, namespace, valueArgs }, (mlkChart) =>
+    install(
+      session,
+      {
+        release,
+        chart: mlkChart.chart,
+        shown: mlkChart.shown,
+        namespace,
+        valueArgs: [...valueArgs, ...mlkChart.sets.flatMap((s) => ['--set-string', s])],
+        timeoutMs,
+      },
+      flags,
+      mlkChart.keptOut,
+    ),
+  );
+}
+
+interface InstallRequest {
+  release: string;
+  chart: string;
+  /** The chart as the printed command shows it. */
+  shown: string;
+  namespace: string;
+  valueArgs: string[];
+  timeoutMs: number;
+}
+
+async function install(session: Session, r: InstallRequest, flags: HelmInstallFlags, keptOut?: string[]): Promise<void> {
   const ctx = helmContext(session);
-  const args = ['install', release, chart, ...connectionArgs(ctx, namespace)];
+  const { release, namespace } = r;
+  const args = ['install', release, r.chart, ...connectionArgs(ctx, namespace)];
   if (flags.repo) args.push('--repo', flags.repo);
   if (flags.chartVersion) args.push('--version', flags.chartVersion);
-  for (const f of flags.values) args.push('--values', f);
-  for (const s of flags.set) args.push('--set', s);
-  for (const s of flags.setString) args.push('--set-string', s);
+  args.push(...r.valueArgs);
   if (flags.createNamespace) args.push('--create-namespace');
   const wait = flags.wait !== false && !flags.dryRun;
   if (wait) args.push('--wait');
-  args.push('--timeout', helmDuration(timeoutMs));
+  args.push('--timeout', helmDuration(r.timeoutMs));
   if (flags.dryRun) args.push('--dry-run=server');
-  session.info(`$ ${shown(args)}`);
-  const progress = await session.progress(`Installing ${chart} as release ${release} in namespace ${namespace}${wait ? ', waiting for it to be ready' : ''}`);
+  session.info(`$ ${shown(args.map((a) => (a === r.chart ? r.shown : a)))}`);
+  const progress = await session.progress(`Installing ${r.shown} as release ${release} in namespace ${namespace}${wait ? ', waiting for it to be ready' : ''}`);
   const started = session.now();
   let result: HelmResult;
   try {
     result = await runHelm(ctx, args, `helm install ${release}`);
   } catch (error) {
     progress.fail(`release ${release} was not installed`);
+    if (keptOut && error instanceof MlkError && /invalid ownership metadata|exists and cannot be imported/.test(error.message)) {
+      throw new MlkError(
+        error.message,
+        `objects of this chart exist already outside release ${release} (still deployed with mlk deploy?): delete them first with mlk delete NAME (it keeps the claims, which then stay outside the release)`,
+      );
+    }
     throw error;
   }
   progress.succeed(
     `release ${release} ${flags.dryRun ? 'checked (dry run)' : 'installed'} in namespace ${namespace} (${formatDuration(session.now() - started)})`,
   );
   if (result.stdout.trim()) session.out(result.stdout);
-  if (!flags.dryRun) session.info(`Next: helm status ${release} -n ${namespace}; helm uninstall ${release} -n ${namespace} to remove it.`);
+  if (flags.dryRun) return;
+  for (const claim of keptOut ?? [])
+    session.info(`The claim ${claim} is not in release ${release}: helm uninstall leaves it, and mlk delete keeps it unless --delete-data.`);
+  session.info(`Next: helm status ${release} -n ${namespace}; helm uninstall ${release} -n ${namespace} to remove it.`);
 }

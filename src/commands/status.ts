@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { WORKLOAD_KINDS } from '../core/kinds.js';
-import { buildStatus, statusTable, type WorkloadStatus } from '../core/status.js';
+import { buildStatus, LEFT_KINDS, leftObjects, leftText, statusTable, type LeftObject, type WorkloadStatus } from '../core/status.js';
 import { unknownName } from '../actions/workloads.js';
 import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
 import { validateName } from '../core/validate.js';
@@ -35,6 +35,8 @@ export function registerStatus(program: Command, deps: Deps): void {
     `
 READY is ready/desired pods (succeeded/completions for a Job). HPA shows the autoscaler's
 min-max replicas, its current replicas and its metric targets, e.g. 1-10, now 3, cpu: 45%/70%.
+With no workload left, it lists what mlk made that is still there (the claims mlk delete keeps, with
+their size and phase) and the mlk delete command that removes them.
 
 Examples:
   mlk status
@@ -58,8 +60,15 @@ export interface StatusRequest {
   watch: boolean;
 }
 
+/** What status shows: the workloads, and when there are none, what mlk made that is left (kept claims, ...). */
+export interface StatusData {
+  rows: WorkloadStatus[];
+  /** Only looked up when there are no workloads. */
+  left?: LeftObject[];
+}
+
 /** Reads what status needs from the cluster. */
-export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<WorkloadStatus[]> {
+export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<StatusData> {
   const { name, namespace } = request;
   const selector = mlkOrHelmSelector(name);
   // Objects of mlk's Helm releases are labelled managed-by: Helm; other charts' objects are not mlk's.
@@ -67,22 +76,29 @@ export async function collectStatus(kube: KubeClient, request: StatusRequest, no
     (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
   const workloads: KubeObject[] = [];
   for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
-  if (name && workloads.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
+  if (workloads.length === 0) {
+    const left: KubeObject[] = [];
+    for (const k of LEFT_KINDS) left.push(...(await list(k.apiVersion, k.kind, selector)));
+    if (name && left.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
+    return { rows: [], left: leftObjects(left) };
+  }
   const services = await list('v1', 'Service', selector);
   const hpas = await list('autoscaling/v2', 'HorizontalPodAutoscaler');
-  if (!name) return buildStatus({ workloads, services, hpas }, now, false);
+  if (!name) return { rows: buildStatus({ workloads, services, hpas }, now, false) };
   const [pods, events, replicaSets, jobs] = [
     await list('v1', 'Pod', selector),
     await list('v1', 'Event', undefined, 'type=Warning'),
     await list('apps/v1', 'ReplicaSet', selector),
     await list('batch/v1', 'Job', selector),
   ];
-  return buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true);
+  return { rows: buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true) };
 }
 
 /** The text of one status rendering. */
-export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): string {
-  if (request.output === 'json' || request.output === 'yaml') return formatData({ namespace: request.namespace ?? null, items: rows }, request.output);
+export function renderStatus({ rows, left }: StatusData, request: StatusRequest): string {
+  if (request.output === 'json' || request.output === 'yaml')
+    return formatData({ namespace: request.namespace ?? null, items: rows, ...(left ? { left } : {}) }, request.output);
+  if (rows.length === 0 && left?.length) return leftText(left, request);
   if (rows.length === 0) return `mlk manages nothing in ${request.namespace ? `namespace ${request.namespace}` : 'any namespace'}.\n`;
   const { headers, cells } = statusTable(rows, request.namespace === undefined);
   let text = formatTable(headers, cells);
@@ -108,8 +124,8 @@ export function renderStatus(rows: WorkloadStatus[], request: StatusRequest): st
 }
 
 /** What counts as a change for --watch without a terminal: everything but the ages. */
-function changeKey(rows: WorkloadStatus[]): string {
-  return JSON.stringify(rows, (key, value) => (key === 'age' ? undefined : value));
+function changeKey(data: StatusData): string {
+  return JSON.stringify(data, (key, value) => (key === 'age' ? undefined : value));
 }
 
 export async function runStatus(session: Session, request: StatusRequest): Promise<void> {
@@ -122,15 +138,15 @@ export async function runStatus(session: Session, request: StatusRequest): Promi
   let previousKey: string | undefined;
   let previousLines = 0;
   while (!session.signal?.aborted) {
-    const rows = await collectStatus(kube, request, session.now());
-    const text = renderStatus(rows, request);
+    const data = await collectStatus(kube, request, session.now());
+    const text = renderStatus(data, request);
     if (inPlace) {
       const footer = `\nEvery ${WATCH_INTERVAL_MS / 1000}s; Ctrl-C to stop.\n`;
       const frame = text + footer;
       session.io.stdout.write(`${previousLines ? `\u001b[${previousLines}F\u001b[J` : ''}${frame}`);
       previousLines = frame.split('\n').length - 1;
     } else {
-      const key = changeKey(rows);
+      const key = changeKey(data);
       if (key !== previousKey) session.io.stdout.write(`${previousKey === undefined ? '' : '\n'}${text}`);
       previousKey = key;
     }

@@ -4,7 +4,7 @@ import { ClusterError } from '../core/errors.js';
 import { MANAGED_BY, MLK } from '../core/labels.js';
 import { parseWorkloadTarget, podSelector } from '../core/target.js';
 import { findWorkload } from '../actions/workloads.js';
-import { metricsUnavailable, podUsage, topTable } from '../core/top.js';
+import { finishedLine, finishedPods, metricsUnavailable, podUsage, topTable } from '../core/top.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
@@ -22,6 +22,7 @@ export function registerTop(program: Command, deps: Deps): void {
     `
 CPU and memory come from the metrics API, which metrics-server serves; percentages are of the
 pods' requests. A new pod has no sample for up to a minute. GPUS is what the pod spec asks for.
+Finished pods (a job's Succeeded or Failed pods) hold nothing: they are counted under the table, not listed.
 
 Examples:
   mlk top
@@ -45,16 +46,20 @@ Examples:
       throw metricsUnavailable(error.message);
     }
     const rows = podUsage(pods, metrics, session.settings.gpuResource);
+    const finished = finishedPods(pods);
     if (flags.output === 'json') {
-      session.out(formatData({ namespace: namespace ?? null, items: rows }, 'json'));
+      session.out(formatData({ namespace: namespace ?? null, items: rows, finished }, 'json'));
       return;
     }
     if (rows.length === 0) {
-      session.info(name ? `${name} has no pods.` : `mlk manages no pods in ${namespace ? `namespace ${namespace}` : 'any namespace'}.`);
+      const none = name ? `${name} has no running pods` : `mlk manages no running pods in ${namespace ? `namespace ${namespace}` : 'any namespace'}`;
+      session.info(finished.length ? `${none}. ${finishedLine(finished)}` : `${none}.`);
       return;
     }
     const { headers, cells } = topTable(rows, all);
     session.out(formatTable(headers, cells));
     if (rows.some((r) => r.cpu === null)) session.info('Pods without a sample are new: metrics-server reports them within about a minute.');
+    const line = finishedLine(finished);
+    if (line) session.info(line);
   });
 }

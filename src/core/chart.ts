@@ -1,5 +1,6 @@
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { UsageError } from './errors.js';
+import { MANAGED_BY, MLK } from './labels.js';
 import { parseTemplate } from './render.js';
 import type { TemplateSource } from './templates.js';
 
@@ -51,6 +52,9 @@ export type ChartFiles = Record<string, string>;
  * objects should take `managed-by=mlk`, or `managed-by=Helm` with this label.
  */
 export const HELM_RELEASE_LABEL = 'mlk.dev/helm-release';
+
+/** The annotation in Chart.yaml that marks a chart mlk wrote (`mlk chart`, `mlk deploy --helm`). */
+export const GENERATED_BY = 'mlk.dev/generated-by';
 
 /** The annotation that keeps a PersistentVolumeClaim when its release is uninstalled. */
 export const KEEP_POLICY = { 'helm.sh/resource-policy': 'keep' } as const;
@@ -274,7 +278,7 @@ export function buildChart(request: ChartRequest, templates: TemplateSource): Ch
   }
   const chart: Values = { apiVersion: 'v2', name: request.name, description: request.description, type: 'application', version: request.version ?? '0.1.0' };
   if (request.appVersion) chart.appVersion = request.appVersion;
-  chart.annotations = { 'mlk.dev/generated-by': generator };
+  chart.annotations = { [GENERATED_BY]: generator };
   files['Chart.yaml'] = stringify(chart);
   files['values.yaml'] =
     `# Values of the ${request.name} chart, written by ${generator} from the flags it was given.\n` +
@@ -282,6 +286,55 @@ export function buildChart(request: ChartRequest, templates: TemplateSource): Ch
     stringify(values, { lineWidth: 0 });
   files['.helmignore'] = '.git/\n*.tgz\n*.swp\n*~\n';
   return files;
+}
+
+/** Whether a Chart.yaml is one mlk wrote. */
+export function isGeneratedChart(chartYaml: string): boolean {
+  try {
+    const chart = parse(chartYaml) as { annotations?: Record<string, unknown> } | null;
+    return typeof chart?.annotations?.[GENERATED_BY] === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** One object of `helm template` output, with the chart file it came from (`templates/pvc.yaml`). */
+export interface RenderedObject {
+  source: string;
+  object: { apiVersion?: string; kind?: string; metadata?: { name?: string } };
+}
+
+/** Splits `helm template` output into its objects, each with its `# Source:` file (relative to the chart). */
+export function parseRendered(text: string): RenderedObject[] {
+  const objects: RenderedObject[] = [];
+  for (const chunk of text.split(/^---[^\S\n]*$/m)) {
+    const source = /^# Source: [^/\n]+\/(.+)$/m.exec(chunk)?.[1]?.trim();
+    const object = parse(chunk) as RenderedObject['object'] | null;
+    if (source && object && typeof object === 'object') objects.push({ source, object });
+  }
+  return objects;
+}
+
+/**
+ * The `--set-string` values that label the objects of a chart mlk wrote with the release they are
+ * installed as (HELM_RELEASE_LABEL), as `mlk deploy --helm` does: the sections of values.yaml whose
+ * labels are mlk's. Helm sets managed-by: Helm on what it installs; with this label mlk still knows them.
+ */
+export function releaseLabelSets(valuesYaml: string, release: string): string[] {
+  let values: unknown;
+  try {
+    values = parse(valuesYaml);
+  } catch {
+    return [];
+  }
+  if (values === null || typeof values !== 'object') return [];
+  const sets: string[] = [];
+  for (const [section, value] of Object.entries(values as Record<string, unknown>)) {
+    const labels = (value as { labels?: Record<string, unknown> } | null)?.labels;
+    if (labels && typeof labels === 'object' && labels[MANAGED_BY] === MLK)
+      sets.push(`${section}.labels.${HELM_RELEASE_LABEL.replace(/\./g, '\\.')}=${release}`);
+  }
+  return sets;
 }
 
 /** The image tag, as a chart's appVersion: `vllm/vllm-openai:v0.11.0` -> `v0.11.0`. */

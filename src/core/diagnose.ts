@@ -61,7 +61,7 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
         pod: name,
         container: s.name,
         persistent: true,
-        message: `container ${s.name} of pod ${name} keeps crashing (restarted ${s.restartCount ?? 0} times${code})`,
+        message: `container ${s.name} of pod ${name} keeps crashing (restarted ${(s.restartCount ?? 0) === 1 ? 'once' : `${s.restartCount ?? 0} times`}${code})`,
       };
     }
     if (waiting && CONFIG_REASONS.includes(waiting.reason)) {
@@ -104,4 +104,42 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
     return { kind: 'failed', pod: name, persistent: true, message: `pod ${name} failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() };
   }
   return undefined;
+}
+
+/** Workers that must run together, where some hold a node and another cannot be scheduled. */
+export interface PartialStart {
+  /** The pods bound to a node and not finished, with their node. */
+  started: { pod: string; node: string }[];
+  /** Why a pod that should run beside them cannot be placed. */
+  blocked: PodProblem;
+  /** Whether the started pods ask for GPUs (any resource whose name ends in "gpu"). */
+  holdGpus: boolean;
+}
+
+/**
+ * Reads the pods of a job whose workers must all run at once (a distributed job): some are on nodes
+ * and another waits for the scheduler. Real launchers (torchrun) then hang while holding their GPUs.
+ */
+export function diagnosePartialStart(pods: KubeObject[]): PartialStart | undefined {
+  const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+  const started = live
+    .filter((p) => p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  if (started.length === 0) return undefined;
+  for (const pod of live.filter((p) => !p.spec?.nodeName && (p.status?.phase ?? 'Pending') === 'Pending')) {
+    const problem = diagnosePod(pod);
+    if (problem?.kind !== 'unschedulable' && problem?.kind !== 'volume') continue;
+    const holdGpus = started.some((p) =>
+      (p.spec?.containers ?? []).some((c: any) => Object.keys({ ...c.resources?.limits, ...c.resources?.requests }).some((r) => /gpu$/i.test(r))),
+    );
+    return { started: started.map((p) => ({ pod: p.metadata.name, node: p.spec!.nodeName })), blocked: problem, holdGpus };
+  }
+  return undefined;
+}
+
+/** "started only 1 of its 2 workers: ddp-0-x runs on node-a, but no node has enough ...; the workers that started hold ..." */
+export function partialStartMessage(partial: PartialStart, workers: number): string {
+  const where = partial.started.map((s) => `${s.pod} runs on ${s.node}`).join(', ');
+  const held = partial.holdGpus ? 'their GPUs' : 'what they asked for';
+  return `started only ${partial.started.length} of its ${workers} workers: ${where}, but ${partial.blocked.message}; the workers that started hold ${held} and wait for the others`;
 }

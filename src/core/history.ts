@@ -72,30 +72,53 @@ export function describeChange(before: any, after: any): string {
   return changes.join(', ') || 'no change';
 }
 
-/** The revisions of a Deployment, oldest first, from the ReplicaSets it owns. */
+/** The revision numbers a ReplicaSet had before a rollback made it current again (the controller keeps them). */
+export const REVISION_HISTORY = 'deployment.kubernetes.io/revision-history';
+
+function earlierNumbers(rs: KubeObject): number[] {
+  return (rs.metadata.annotations?.[REVISION_HISTORY] ?? '')
+    .split(',')
+    .map((n) => Number(n.trim()))
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/**
+ * The revisions of a Deployment, in revision order, from the ReplicaSets it owns. What each one
+ * changed is read against the ReplicaSet made just before it (by creation time, as the CREATED
+ * column shows): a rollback renumbers an old ReplicaSet without making it new, so revision numbers
+ * alone would call the wrong one the oldest.
+ */
 export function revisionsOf(deployment: KubeObject, replicaSets: KubeObject[]): Revision[] {
   const uid = deployment.metadata.uid;
   const owned = replicaSets.filter((rs) =>
     (rs.metadata.ownerReferences ?? []).some((r) => r.kind === 'Deployment' && (uid ? r.uid === uid : r.name === deployment.metadata.name)),
   );
   const current = Number(deployment.metadata.annotations?.[REVISION] ?? 0);
-  const sorted = owned
-    .map((rs) => ({ rs, revision: Number(rs.metadata.annotations?.[REVISION] ?? 0) }))
-    .filter((x) => x.revision > 0)
-    .sort((a, b) => a.revision - b.revision);
-  return sorted.map(({ rs, revision }, i) => {
-    const template = templateOf(rs);
-    const previous = i > 0 ? templateOf(sorted[i - 1]!.rs) : undefined;
-    const cause = rs.metadata.annotations?.[CHANGE_CAUSE];
-    return {
-      revision,
-      replicaSet: rs.metadata.name,
-      images: imagesOf(template),
-      created: rs.metadata.creationTimestamp,
-      change: cause ?? (previous ? describeChange(previous, template) : revision === 1 ? 'first revision' : 'oldest revision kept'),
-      current: revision === current,
-      template,
-      replicas: rs.status?.replicas ?? 0,
-    };
-  });
+  const numbered = owned.map((rs) => ({ rs, revision: Number(rs.metadata.annotations?.[REVISION] ?? 0) })).filter((x) => x.revision > 0);
+  const lowest = (x: { rs: KubeObject; revision: number }) => Math.min(x.revision, ...earlierNumbers(x.rs));
+  // Creation time first; the first number a ReplicaSet had breaks ties (timestamps have whole seconds).
+  const byCreation = [...numbered].sort(
+    (a, b) => (a.rs.metadata.creationTimestamp ?? '').localeCompare(b.rs.metadata.creationTimestamp ?? '') || lowest(a) - lowest(b),
+  );
+  return [...numbered]
+    .sort((a, b) => a.revision - b.revision)
+    .map(({ rs, revision }) => {
+      const template = templateOf(rs);
+      const i = byCreation.findIndex((x) => x.rs === rs);
+      const previous = i > 0 ? templateOf(byCreation[i - 1]!.rs) : undefined;
+      const cause = rs.metadata.annotations?.[CHANGE_CAUSE];
+      const earlier = earlierNumbers(rs);
+      const first = lowest({ rs, revision }) === 1 ? 'first revision' : 'oldest revision kept';
+      const again = earlier.length ? ` (rolled back to; was revision ${earlier.join(', ')})` : '';
+      return {
+        revision,
+        replicaSet: rs.metadata.name,
+        images: imagesOf(template),
+        created: rs.metadata.creationTimestamp,
+        change: cause ?? `${previous ? describeChange(previous, template) : first}${again}`,
+        current: revision === current,
+        template,
+        replicas: rs.status?.replicas ?? 0,
+      };
+    });
 }

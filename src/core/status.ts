@@ -1,4 +1,4 @@
-import { WORKLOAD_KINDS } from './kinds.js';
+import { MANAGED_KINDS, WORKLOAD_KINDS } from './kinds.js';
 import { formatDuration } from './duration.js';
 import { diagnosePod } from './diagnose.js';
 import { hpaTargetsText, hpaTrouble } from './autoscale.js';
@@ -245,4 +245,75 @@ export function statusTable(rows: WorkloadStatus[], allNamespaces: boolean): { h
     r.age,
   ]);
   return { headers, cells };
+}
+
+/** An object mlk made that outlives its workload: a claim kept by mlk delete, or a Service, ConfigMap, ... left behind. */
+export interface LeftObject {
+  namespace: string;
+  kind: string;
+  name: string;
+  /** The mlk NAME it belongs to (what mlk delete takes). */
+  instance: string;
+  /** Claims: the capacity (or the size asked for) and the phase. */
+  size?: string;
+  phase?: string;
+}
+
+/** The kinds that can be left without a workload: everything mlk makes but the workloads. */
+export const LEFT_KINDS = MANAGED_KINDS.filter((k) => !k.workload);
+
+/** mlk's objects that are not workloads, as status shows them when no workload is left: sorted, claims with size and phase. */
+export function leftObjects(objects: KubeObject[]): LeftObject[] {
+  const order = LEFT_KINDS.map((k) => k.kind);
+  return objects
+    .map((o) => {
+      const left: LeftObject = {
+        namespace: o.metadata.namespace ?? '',
+        kind: o.kind,
+        name: o.metadata.name,
+        instance: o.metadata.labels?.[INSTANCE] ?? o.metadata.name,
+      };
+      if (o.kind === 'PersistentVolumeClaim') {
+        const size = o.status?.capacity?.storage ?? o.spec?.resources?.requests?.storage;
+        if (size) left.size = String(size);
+        left.phase = String(o.status?.phase ?? 'Pending');
+      }
+      return left;
+    })
+    .sort(
+      (a, b) =>
+        a.namespace.localeCompare(b.namespace) ||
+        a.instance.localeCompare(b.instance) ||
+        order.indexOf(a.kind) - order.indexOf(b.kind) ||
+        a.name.localeCompare(b.name),
+    );
+}
+
+/**
+ * What status says when no workload is left but objects mlk made are (claims kept by mlk delete, ...):
+ * `No workloads in namespace ml; mlk's claims here: models (10Gi, Bound) — delete with mlk delete tf --delete-data`.
+ */
+export function leftText(left: LeftObject[], where: { namespace?: string; name?: string }): string {
+  const place = where.namespace === undefined ? 'any namespace' : `namespace ${where.namespace}`;
+  const head = where.name ? `mlk has no workloads named ${where.name} in ${place}` : `No workloads in ${place}`;
+  const instances = [...new Set(left.map((l) => l.instance))];
+  const several = instances.length > 1 || where.namespace === undefined;
+  const named = (l: LeftObject, what: string) =>
+    `${where.namespace === undefined ? `${l.namespace}/` : ''}${what}${several && !where.name ? ` of ${l.instance}` : ''}`;
+  const command = (of: LeftObject[]) => {
+    const names = [...new Set(of.map((l) => l.instance))];
+    return where.namespace === undefined ? 'mlk delete NAME -n NAMESPACE' : `mlk delete ${names.join(' ')}`;
+  };
+  const claims = left.filter((l) => l.kind === 'PersistentVolumeClaim');
+  const others = left.filter((l) => l.kind !== 'PersistentVolumeClaim');
+  const parts: string[] = [];
+  if (claims.length) {
+    const list = claims.map((c) => named(c, `${c.name} (${[c.size, c.phase].filter(Boolean).join(', ')})`)).join(', ');
+    parts.push(`mlk's claims here: ${list} — delete with ${command(claims)} --delete-data`);
+  }
+  if (others.length) {
+    const list = others.map((o) => named(o, `${o.kind.toLowerCase()}/${o.name}`)).join(', ');
+    parts.push(`mlk's other objects here: ${list} — delete with ${command(others)}`);
+  }
+  return `${head}; ${parts.join('; ')}\n`;
 }

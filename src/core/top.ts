@@ -34,10 +34,45 @@ function sum(containers: any[], pick: (c: any) => string | number | undefined): 
   return any ? total : undefined;
 }
 
-/** Joins pods and their PodMetrics, sorted by pod name. */
-export function podUsage(pods: KubeObject[], metrics: KubeObject[], gpuResource: string): PodUsage[] {
+/** A pod whose containers have all ended (a job's pod): it holds no CPU, memory or GPU any more. */
+export interface FinishedPod {
+  pod: string;
+  namespace: string;
+  phase: 'Succeeded' | 'Failed';
+}
+
+function finishedPhase(pod: KubeObject): FinishedPod['phase'] | undefined {
+  const phase = pod.status?.phase;
+  return phase === 'Succeeded' || phase === 'Failed' ? phase : undefined;
+}
+
+/** The finished pods (Succeeded or Failed), left out of the usage rows: metrics-server never samples them. */
+export function finishedPods(pods: KubeObject[]): FinishedPod[] {
   return pods
     .filter((p) => !p.metadata.deletionTimestamp)
+    .flatMap((p) => {
+      const phase = finishedPhase(p);
+      return phase ? [{ pod: p.metadata.name, namespace: p.metadata.namespace ?? '', phase }] : [];
+    })
+    .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
+}
+
+/** The line under the table about the finished pods left out of it. */
+export function finishedLine(finished: FinishedPod[]): string | undefined {
+  if (finished.length === 0) return undefined;
+  const count = (phase: FinishedPod['phase']) => finished.filter((f) => f.phase === phase).length;
+  const phases = (['Succeeded', 'Failed'] as const)
+    .filter((p) => count(p) > 0)
+    .map((p) => `${count(p)} ${p}`)
+    .join(', ');
+  const pods = finished.length === 1 ? '1 finished pod' : `${finished.length} finished pods`;
+  return `Not shown: ${pods} (${phases}); a finished pod uses no CPU, memory or GPUs.`;
+}
+
+/** Joins the pods that still run (or wait to) and their PodMetrics, sorted by pod name; finished pods are left out. */
+export function podUsage(pods: KubeObject[], metrics: KubeObject[], gpuResource: string): PodUsage[] {
+  return pods
+    .filter((p) => !p.metadata.deletionTimestamp && !finishedPhase(p))
     .map((p) => {
       const m = metrics.find((x) => x.metadata.name === p.metadata.name && x.metadata.namespace === p.metadata.namespace);
       const containers: any[] = p.spec?.containers ?? [];

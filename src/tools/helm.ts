@@ -1,3 +1,4 @@
+import { GENERATED_BY, isGeneratedChart } from '../core/chart.js';
 import { MlkError, UsageError } from '../core/errors.js';
 import { isSubdomain } from '../core/validate.js';
 import type { ProcessRunner } from './runner.js';
@@ -161,7 +162,7 @@ export function releaseOf(object: {
 }
 
 /** Marks a chart mlk wrote, so `mlk chart --out` may replace it and nothing else. */
-export const GENERATED_ANNOTATION = 'mlk.dev/generated-by';
+export const GENERATED_ANNOTATION = GENERATED_BY;
 
 /**
  * Writes chart files into dir. The folder must be absent, empty, or a chart mlk wrote before (which
@@ -200,6 +201,31 @@ export async function withTempChart<T>(files: Record<string, string>, fn: (dir: 
   try {
     await writeChartDir(dir, files);
     return await fn(dir);
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+/** The values.yaml of a local chart folder that mlk wrote (its Chart.yaml says so), or undefined for any other chart. */
+export async function readGeneratedChart(dir: string): Promise<{ values: string } | undefined> {
+  const { readFile } = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  const chart = await readFile(join(dir, 'Chart.yaml'), 'utf8').catch(() => undefined);
+  if (chart === undefined || !isGeneratedChart(chart)) return undefined;
+  return { values: await readFile(join(dir, 'values.yaml'), 'utf8').catch(() => '') };
+}
+
+/** Runs fn with a temporary copy of a chart folder without some of its files (paths inside the chart), removed afterwards. */
+export async function withChartCopy<T>(dir: string, without: string[], fn: (copy: string) => Promise<T>): Promise<T> {
+  const { cp, mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const root = await mkdtemp(join(tmpdir(), 'mlk-chart-'));
+  const copy = join(root, 'chart');
+  try {
+    await cp(dir, copy, { recursive: true });
+    for (const file of without) await rm(join(copy, file), { force: true });
+    return await fn(copy);
   } finally {
     await rm(root, { recursive: true, force: true });
   }

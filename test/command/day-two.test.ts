@@ -300,6 +300,30 @@ describe('mlk status', () => {
     expect(unknown.stderr).toContain('mlk manages there: web');
   });
 
+  it('with no workloads but claims mlk kept, says so with the claims and how to delete them (not "manages nothing")', async () => {
+    const kube = readyCluster();
+    expect((await run(TF, { kube })).code).toBe(0);
+    kube.update(ref('model-pvc', 'PersistentVolumeClaim', 'v1'), (c) => void (c.status = { phase: 'Bound', capacity: { storage: '10Gi' } }));
+    expect((await run(['delete', 'tf-model-server', '--yes'], { kube })).code).toBe(0);
+    const r = await run(['status'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "No workloads in namespace default; mlk's claims here: model-pvc (10Gi, Bound) — delete with mlk delete tf-model-server --delete-data\n",
+    );
+    const one = await run(['status', 'tf-model-server'], { kube });
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain("mlk has no workloads named tf-model-server in namespace default; mlk's claims here: model-pvc (10Gi, Bound)");
+    const json = JSON.parse((await run(['status', '-o', 'json'], { kube })).stdout);
+    expect(json).toEqual({
+      namespace: 'default',
+      items: [],
+      left: [{ namespace: 'default', kind: 'PersistentVolumeClaim', name: 'model-pvc', instance: 'tf-model-server', size: '10Gi', phase: 'Bound' }],
+    });
+    expect((await run(['delete', 'tf-model-server', '--yes', '--delete-data'], { kube })).code).toBe(0);
+    expect((await run(['status'], { kube })).stdout).toBe('mlk manages nothing in namespace default.\n');
+    expect((await run(['status', 'tf-model-server'], { kube })).code).toBe(1);
+  });
+
   it('--watch without a terminal prints a new table only when something changes, until interrupted', async () => {
     const kube = await withWeb();
     const controller = new AbortController();
@@ -469,7 +493,7 @@ describe('mlk delete', () => {
       'service/tf-model-server deleted',
     ]);
     expect(r.stderr).toContain('Kept persistentvolumeclaim/model-pvc');
-    expect(r.stderr).toContain('Everything mlk made for tf-model-server is gone');
+    expect(r.stderr).toMatch(/Everything mlk made for tf-model-server is gone except the claim model-pvc \(kept\), in \d/);
     expect(await kube.get(ref('model-pvc', 'PersistentVolumeClaim', 'v1'))).toBeDefined();
     expect(await kube.get(ref('other'))).toBeDefined();
     const again = await run(TF, { kube });
@@ -480,8 +504,17 @@ describe('mlk delete', () => {
     const kube = await withEverything();
     const no = await run(['delete', 'tf-model-server'], { kube, tty: true, prompter: new ScriptedPrompter({ 'Delete 4 objects of tf-model-server?': false }) });
     expect(no.code).toBe(0);
-    expect(no.stderr).toContain('  deployment.apps/tf-model-server\n');
-    expect(no.stderr).toContain('persistentvolumeclaim/model-pvc (kept: data; add --delete-data to delete it)');
+    expect(no.stderr).toContain(
+      [
+        'This deletes from namespace default:',
+        '  horizontalpodautoscaler.autoscaling/tf-model-server',
+        '  job.batch/tf-model-server-train',
+        '  deployment.apps/tf-model-server',
+        '  service/tf-model-server',
+        'Kept (holds data; --delete-data deletes it):',
+        '  persistentvolumeclaim/model-pvc',
+      ].join('\n'),
+    );
     expect(kube.calls.filter((c) => c.verb === 'delete')).toEqual([]);
     const yes = await run(['delete', 'tf-model-server', '--delete-data'], {
       kube,
@@ -489,6 +522,8 @@ describe('mlk delete', () => {
       prompter: new ScriptedPrompter({ 'Delete 5 objects of tf-model-server?': true }),
     });
     expect(yes.code).toBe(0);
+    expect(yes.stderr).not.toContain('Kept');
+    expect(yes.stderr).toContain('  persistentvolumeclaim/model-pvc\n');
     expect(yes.stdout).toContain('persistentvolumeclaim/model-pvc deleted');
     expect(await kube.get(ref('model-pvc', 'PersistentVolumeClaim', 'v1'))).toBeUndefined();
   });
@@ -502,6 +537,70 @@ describe('mlk delete', () => {
     const unknown = await run(['delete', 'nope', '--yes'], { kube });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('mlk manages there: other, tf-model-server');
+  });
+
+  it('several NAMEs: all deleted in one wait, claims kept', async () => {
+    const kube = await withEverything();
+    const r = await run(['delete', 'tf-model-server', 'other', '--yes'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'horizontalpodautoscaler.autoscaling/tf-model-server deleted',
+      'job.batch/tf-model-server-train deleted',
+      'deployment.apps/tf-model-server deleted',
+      'deployment.apps/other deleted',
+      'service/tf-model-server deleted',
+    ]);
+    expect(r.stderr).toContain('Waiting for 5 objects and the pods of tf-model-server, other to be removed');
+    expect(r.stderr).toMatch(/Everything mlk made for tf-model-server, other is gone except the claim model-pvc \(kept\)/);
+    expect(await kube.get(ref('other'))).toBeUndefined();
+    expect(await kube.get(ref('model-pvc', 'PersistentVolumeClaim', 'v1'))).toBeDefined();
+  });
+
+  it('several NAMEs with an unknown one: an error naming what exists, and nothing is deleted', async () => {
+    const kube = await withEverything();
+    const r = await run(['delete', 'tf-model-server', 'nope', 'other', '--yes'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('mlk has nothing named nope in namespace default; nothing was deleted');
+    expect(r.stderr).toContain('mlk manages there: other, tf-model-server');
+    expect(kube.calls.filter((c) => c.verb === 'delete')).toEqual([]);
+  });
+
+  it('--all: without a terminal needs --yes; on a terminal lists every instance and asks; claims stay', async () => {
+    const kube = await withEverything();
+    const refused = await run(['delete', '--all'], { kube });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--yes is required');
+    const both = await run(['delete', '--all', 'other', '--yes'], { kube });
+    expect([both.code, both.stderr]).toEqual([2, expect.stringContaining('give NAMEs or --all, not both')]);
+    const none = await run(['delete', '--yes'], { kube });
+    expect([none.code, none.stderr]).toEqual([2, expect.stringContaining('NAME is required (one or more), or --all')]);
+    expect(kube.calls.filter((c) => c.verb === 'delete')).toEqual([]);
+
+    const prompter = new ScriptedPrompter({ 'Delete 5 objects of other, tf-model-server?': true });
+    const r = await run(['delete', '--all'], { kube, tty: true, prompter });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      [
+        'This deletes from namespace default:',
+        '  other:',
+        '    deployment.apps/other',
+        '  tf-model-server:',
+        '    horizontalpodautoscaler.autoscaling/tf-model-server',
+      ].join('\n'),
+    );
+    expect(r.stderr).toContain('Kept (holds data; --delete-data deletes it):\n  tf-model-server:\n    persistentvolumeclaim/model-pvc\n');
+    expect(await kube.get(ref('other'))).toBeUndefined();
+    expect(await kube.get(ref('tf-model-server'))).toBeUndefined();
+    expect(await kube.get(ref('model-pvc', 'PersistentVolumeClaim', 'v1'))).toBeDefined();
+
+    const only = await run(['delete', '--all', '--yes'], { kube });
+    expect(only.code).toBe(0);
+    expect(only.stderr).toContain('Only data is left for tf-model-server; delete it with mlk delete --all --delete-data:\n  persistentvolumeclaim/model-pvc');
+    const data = await run(['delete', '--all', '--yes', '--delete-data'], { kube });
+    expect(data.code).toBe(0);
+    expect(data.stdout).toBe('persistentvolumeclaim/model-pvc deleted\n');
+    const empty = await run(['delete', '--all', '--yes'], { kube });
+    expect([empty.code, empty.stderr]).toEqual([0, expect.stringContaining('mlk manages nothing in namespace default; nothing was deleted.')]);
   });
 });
 
@@ -594,6 +693,32 @@ describe('mlk top', () => {
     expect(lines[0]).toMatch(/^POD\s+CPU \(OF REQUEST\)\s+MEMORY \(OF REQUEST\)\s+GPUS$/);
     expect(lines[1]).toMatch(/^web-a\s+45m \(45%\)\s+32Mi \(50%\)\s+1$/);
     expect(lines[2]).toMatch(/^web-b\s+<no sample yet>\s+<no sample yet>\s+0$/);
+  });
+
+  it("leaves a job's finished pods out of the table and its GPUs, with a line that counts them", async () => {
+    const kube = await withWeb();
+    const finished = (name: string, phase: string): KubeObject => {
+      const p = pod(name, 'web', { containers: [{ name: 'web', resources: { limits: { 'nvidia.com/gpu': 4 } } }] });
+      p.status.phase = phase;
+      p.status.containerStatuses[0].state = { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1 } };
+      return p;
+    };
+    kube.seed(pod('web-a', 'web'), finished('web-done', 'Succeeded'), finished('web-failed', 'Failed'));
+    const r = await run(['top'], { kube });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').slice(1)).toEqual([expect.stringMatching(/^web-a\s+<no sample yet>\s+<no sample yet>\s+0$/)]);
+    expect(r.stderr).toContain('Not shown: 2 finished pods (1 Succeeded, 1 Failed); a finished pod uses no CPU, memory or GPUs.');
+    const json = JSON.parse((await run(['top', '-o', 'json'], { kube })).stdout);
+    expect(json.items.map((i: any) => i.pod)).toEqual(['web-a']);
+    expect(json.finished).toEqual([
+      { pod: 'web-done', namespace: 'default', phase: 'Succeeded' },
+      { pod: 'web-failed', namespace: 'default', phase: 'Failed' },
+    ]);
+    kube.delete({ apiVersion: 'v1', kind: 'Pod', name: 'web-a', namespace: 'default' });
+    const only = await run(['top'], { kube });
+    expect(only.code).toBe(0);
+    expect(only.stdout).toBe('');
+    expect(only.stderr).toContain('mlk manages no running pods in namespace default. Not shown: 2 finished pods');
   });
 
   it('says metrics-server is missing when the metrics API answers 404 or 503', async () => {

@@ -64,6 +64,27 @@ describe('mlk delete, status on a workload deployed with --helm', () => {
     expect(await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: 'web-data', namespace: 'default' })).toBeDefined();
   });
 
+  it('delete --all and several NAMEs: the release is uninstalled once, the rest deleted by mlk, the claim kept', async () => {
+    for (const argv of [
+      ['delete', '--all', '--yes'],
+      ['delete', 'web', 'other', '--yes'],
+    ]) {
+      const kube = helmRelease(new FakeKubeClient(), 'web-rel').seed({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'other', namespace: 'default', labels: { 'app.kubernetes.io/instance': 'other', 'app.kubernetes.io/managed-by': 'mlk' } },
+        spec: {},
+      });
+      const runner = new StubRunner().on(['uninstall', 'web-rel'], uninstalls(kube));
+      const r = await run(argv, { kube, runner });
+      expect(r.code, r.stderr).toBe(0);
+      expect(runner.calls.map((c) => c.args.slice(0, 2))).toEqual([['uninstall', 'web-rel']]);
+      expect(r.stdout).toBe('release web-rel uninstalled\ndeployment.apps/other deleted\n');
+      expect(r.stderr).toMatch(/Everything mlk made for (other, web|web, other) is gone except the claim web-data \(kept\)/);
+      expect(await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: 'web-data', namespace: 'default' })).toBeDefined();
+    }
+  });
+
   it("another chart's objects with the same instance label are not mlk's", async () => {
     const kube = new FakeKubeClient().seed({
       apiVersion: 'apps/v1',

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FakeKubeClient } from '../../src/kube/fake.js';
 import { run, StubRunner } from '../support/harness.js';
@@ -372,5 +373,131 @@ describe('mlk helm install', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("missing required argument 'chart'");
     expect(runner.calls).toEqual([]);
+  });
+});
+
+describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'mlk-helm-chart-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const TF_CHART = ['chart', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'tf-models', '--pvc-size', '1Gi'];
+  /** What `helm template tf ./chart` prints for that chart (the parts mlk reads). */
+  const RENDERED = [
+    '---',
+    '# Source: tf/templates/pvc.yaml',
+    '# Written by mlk from its template pvc.yaml',
+    'apiVersion: v1',
+    'kind: PersistentVolumeClaim',
+    'metadata:',
+    '  name: tf-models',
+    '---',
+    '# Source: tf/templates/deployment.yaml',
+    'apiVersion: apps/v1',
+    'kind: Deployment',
+    'metadata:',
+    '  name: tf',
+    '---',
+    '# Source: tf/templates/service.yaml',
+    'apiVersion: v1',
+    'kind: Service',
+    'metadata:',
+    '  name: tf',
+    '',
+  ].join('\n');
+  const kept = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'tf-models', namespace: 'default', uid: 'u-1', labels: { 'app.kubernetes.io/instance': 'tf', 'app.kubernetes.io/managed-by': 'mlk' } },
+  };
+
+  async function chartIn(dir: string): Promise<void> {
+    const c = await run([...TF_CHART, '--out', 'chart'], { cwd: dir });
+    expect(c.code, c.stderr).toBe(0);
+  }
+  /** helm install, recording the chart folder's templates at that moment. */
+  function captureInstall() {
+    const seen: { args: string[]; files: string[] }[] = [];
+    const fn = (args: string[]) => {
+      seen.push({ args, files: readdirSync(join(args[2]!, 'templates')).sort() });
+      return { stdout: 'NAME: tf\nSTATUS: deployed\n' };
+    };
+    return { seen, fn };
+  }
+
+  it('a claim mlk delete kept stays outside the release, as it is: its template is left out, and each object carries the release', async () => {
+    const dir = mkdtempSync(join(scratch, 'kept-'));
+    await chartIn(dir);
+    const kube = new FakeKubeClient().seed(structuredClone(kept));
+    const install = captureInstall();
+    const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], install.fn);
+    const r = await run(['helm', 'install', 'tf', './chart', '--set', 'deployment.replicas=2'], { cwd: dir, kube, runner });
+    expect(r.stderr).toContain('Using the existing claim tf-models as it is (its data stays): it stays outside release tf, so templates/pvc.yaml is left out');
+    expect(r.code).toBe(0);
+    expect(runner.calls[0]!.args).toEqual(['template', 'tf', join(dir, 'chart'), '--namespace', 'default', '--set', 'deployment.replicas=2']);
+    expect(install.seen[0]!.files).toEqual(['deployment.yaml', 'service.yaml']);
+    expect(install.seen[0]!.args.slice(3)).toEqual([
+      '--namespace',
+      'default',
+      '--set',
+      'deployment.replicas=2',
+      '--set-string',
+      'deployment.labels.mlk\\.dev/helm-release=tf',
+      '--set-string',
+      'service.labels.mlk\\.dev/helm-release=tf',
+      '--wait',
+      '--timeout',
+      '300s',
+    ]);
+    expect(r.stderr).toContain("$ helm install tf '<./chart without templates/pvc.yaml>' --namespace default");
+    expect(r.stderr).toContain('The claim tf-models is not in release tf');
+    // The user's folder is untouched, the temporary copy gone; the claim is the same object.
+    expect(readdirSync(join(dir, 'chart', 'templates')).sort()).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
+    expect(existsSync(install.seen[0]!.args[2]!)).toBe(false);
+    expect(kube.calls.filter((c) => c.verb !== 'get' && c.verb !== 'list')).toEqual([]);
+  });
+
+  it('no claim yet, or one the release owns: the chart goes to helm whole', async () => {
+    const dir = mkdtempSync(join(scratch, 'fresh-'));
+    await chartIn(dir);
+    for (const kube of [
+      new FakeKubeClient(),
+      new FakeKubeClient().seed({
+        ...structuredClone(kept),
+        metadata: { ...kept.metadata, annotations: { 'meta.helm.sh/release-name': 'tf', 'meta.helm.sh/release-namespace': 'default' } },
+      }),
+    ]) {
+      const install = captureInstall();
+      const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], install.fn);
+      const r = await run(['helm', 'install', 'tf', './chart'], { cwd: dir, kube, runner });
+      expect(r.code, r.stderr).toBe(0);
+      expect(install.seen[0]!.args[2]).toBe(join(dir, 'chart'));
+      expect(install.seen[0]!.files).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
+      expect(install.seen[0]!.args).toContain('pvc.labels.mlk\\.dev/helm-release=tf');
+      expect(r.stderr).toContain('$ helm install tf ./chart --namespace default');
+      expect(r.stderr).not.toContain('Using the existing claim');
+    }
+  });
+
+  it('objects still deployed outside the release: the hint says to mlk delete first', async () => {
+    const dir = mkdtempSync(join(scratch, 'live-'));
+    await chartIn(dir);
+    const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], {
+      exitCode: 1,
+      stderr:
+        'Error: INSTALLATION FAILED: Unable to continue with install: Deployment "tf" in namespace "default" exists and cannot be imported into the current release: invalid ownership metadata\n',
+    });
+    const r = await run(['helm', 'install', 'tf', './chart'], { cwd: dir, kube: new FakeKubeClient(), runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('still deployed with mlk deploy?): delete them first with mlk delete NAME');
+  });
+
+  it('a chart mlk did not write goes to helm as it is, and mlk does not look at the cluster', async () => {
+    const dir = mkdtempSync(join(scratch, 'other-'));
+    mkdirSync(join(dir, 'chart', 'templates'), { recursive: true });
+    writeFileSync(join(dir, 'chart', 'Chart.yaml'), 'apiVersion: v2\nname: other\nversion: 0.1.0\n');
+    const runner = new StubRunner().on(['install'], {});
+    const r = await run(['helm', 'install', 'other', './chart'], { cwd: dir, runner });
+    expect(r.code).toBe(0);
+    expect(runner.calls.map((c) => c.args[0])).toEqual(['install']);
+    expect(r.connected).toBe(false);
   });
 });

@@ -76,6 +76,12 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     expect(d.spec.template.spec.containers[0].image).toBe('nginx:1.27');
     expect(d.status.updatedReplicas).toBe(1);
     expect(d.metadata.annotations['deployment.kubernetes.io/revision']).toBe('3');
+    // The 1.27 ReplicaSet is revision 3 now, and still the oldest: it is labelled as the first, and 2 by what it changed.
+    const after = await mlk(inNs(['history', 'roll', '-o', 'json']));
+    expect(JSON.parse(after.stdout).revisions.map((x: any) => [x.revision, x.images[0], x.current, x.change])).toEqual([
+      [2, 'nginx:1.28', false, 'image nginx:1.27 -> nginx:1.28'],
+      [3, 'nginx:1.27', true, 'first revision (rolled back to; was revision 1)'],
+    ]);
     const next = await mlk([...base, '--image', 'nginx:1.29']);
     expect(next.code, next.stderr).toBe(0);
     expect((await kubectlJson(['get', 'deployment', 'roll', '-n', ns])).spec.template.spec.containers[0].image).toBe('nginx:1.29');
@@ -145,6 +151,18 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     expect(rows[0].memory).toBeGreaterThan(0);
   });
 
+  it("top leaves a job's finished pods out, with a line that counts them", async () => {
+    const t = await mlk(['train', 'done', '--image', 'busybox:1.36', '--timeout', '90s', '-n', ns, '--', 'true']);
+    expect(t.code, t.stderr).toBe(0);
+    const r = await mlk(inNs(['top']));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/^done-/m);
+    expect(r.stderr).toContain('Not shown: 1 finished pod (1 Succeeded); a finished pod uses no CPU, memory or GPUs.');
+    const json = JSON.parse((await mlk(inNs(['top', '-o', 'json']))).stdout);
+    expect(json.items.map((i: any) => i.pod)).not.toContainEqual(expect.stringMatching(/^done-/));
+    expect(json.finished).toEqual([expect.objectContaining({ pod: expect.stringMatching(/^done-/), phase: 'Succeeded' })]);
+  });
+
   it("exec runs kubectl exec in a ready pod and exits with kubectl's code; a missing kubectl is named", async () => {
     const pods = await kubectlJson(['get', 'pods', '-n', ns, '-l', 'app.kubernetes.io/instance=app']);
     const pod = pods.items.filter((p: any) => !p.metadata.deletionTimestamp)[0].metadata.name;
@@ -202,5 +220,38 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
     const again = await mlk(args);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('Using the existing claim store-models');
+  }, 300_000);
+
+  it('delete takes several NAMEs (all must exist) and --all; status then names the claims kept', async () => {
+    for (const name of ['one', 'two']) {
+      const d = await mlk(inNs(['deploy', 'app', name, '--image', 'nginx:1.27', '--port', '80', '--timeout', '90s']));
+      expect(d.code, d.stderr).toBe(0);
+    }
+    const unknown = await mlk(inNs(['delete', 'one', 'nope', 'two', '--yes']));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain(`mlk has nothing named nope in namespace ${ns}; nothing was deleted`);
+    expect((await kubectl(['get', 'deployment', 'one', '-n', ns])).code).toBe(0);
+
+    const two = await mlk(inNs(['delete', 'one', 'two', '--yes', '--timeout', '120s']));
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toContain('deployment.apps/one deleted');
+    expect(two.stdout).toContain('deployment.apps/two deleted');
+    expect(two.stderr).toContain('Everything mlk made for one, two is gone');
+    const names = async () => (await kubectlJson(['get', 'deployments', '-n', ns])).items.map((x: any) => x.metadata.name);
+    expect(await names()).not.toContain('one');
+
+    const refused = await mlk(inNs(['delete', '--all']));
+    expect(refused.code).toBe(2);
+    const all = await mlk(inNs(['delete', '--all', '--yes', '--timeout', '120s']));
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stderr).toMatch(/Everything mlk made for .*store.* is gone except the claim store-models \(kept\)/);
+    expect(await names()).toEqual([]);
+    expect((await kubectlJson(['get', 'pvc', 'store-models', '-n', ns])).status.phase).toBe('Bound');
+
+    const status = await mlk(inNs(['status']));
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toContain(
+      `No workloads in namespace ${ns}; mlk's claims here: store-models (1Gi, Bound) — delete with mlk delete store --delete-data`,
+    );
   }, 300_000);
 });

@@ -181,6 +181,45 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(helmJson(['status', 'web', '-n', ns]).version).toBe(4);
   });
 
+  it('round trip: mlk chart NAME, mlk delete (the claim is kept), mlk helm install of the chart: the same claim, outside the release', async () => {
+    const flags = ['--server', 'tf-serving', '--model', 'm', '--model-pvc', 'trip-models', '--pvc-size', '1Gi', '-n', ns];
+    const d = await mlk(['deploy', 'model', 'trip', ...flags, '--timeout', '90s'], env);
+    expect(d.code, d.stderr).toBe(0);
+    const before = await kubectlJson(['get', 'pvc', 'trip-models', '-n', ns]);
+    expect(before.status.phase).toBe('Bound');
+    const out = join(scratch, 'trip-chart');
+    expect((await mlk(['chart', 'trip', '-n', ns, '--out', out], env)).code).toBe(0);
+    const del = await mlk(['delete', 'trip', '-n', ns, '--yes', '--timeout', '90s'], env);
+    expect(del.code, del.stderr).toBe(0);
+    expect(del.stderr).toContain('Everything mlk made for trip is gone except the claim trip-models (kept)');
+    const left = await mlk(['status', 'trip', '-n', ns], env);
+    expect(left.stdout).toContain(`mlk has no workloads named trip in namespace ${ns}; mlk's claims here: trip-models (1Gi, Bound)`);
+
+    const r = await mlk(['helm', 'install', 'trip', out, '-n', ns, '--timeout', '90s'], env);
+    expect(r.stderr).toContain('Using the existing claim trip-models as it is (its data stays)');
+    expect(r.stderr).toContain(`$ helm install trip '<${out} without templates/pvc.yaml>' --namespace ${ns}`);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('STATUS: deployed');
+    // The claim is the same object, bound to the same volume (so the same data), and not in the release.
+    const after = await kubectlJson(['get', 'pvc', 'trip-models', '-n', ns]);
+    expect([after.metadata.uid, after.spec.volumeName, after.status.phase]).toEqual([before.metadata.uid, before.spec.volumeName, 'Bound']);
+    expect(after.metadata.annotations?.['meta.helm.sh/release-name']).toBeUndefined();
+    expect(helm(['get', 'manifest', 'trip', '-n', ns]).stdout).not.toContain('kind: PersistentVolumeClaim');
+    const deployment = await kubectlJson(['get', 'deployment', 'trip', '-n', ns]);
+    expect(deployment.status.readyReplicas).toBe(1);
+    expect(deployment.spec.template.spec.volumes[0].persistentVolumeClaim.claimName).toBe('trip-models');
+    expect(deployment.metadata.labels['mlk.dev/helm-release']).toBe('trip');
+
+    // mlk knows the release: status finds it, and delete uninstalls it and keeps the claim.
+    const status = await mlk(['status', 'trip', '-n', ns], env);
+    expect(status.stdout).toMatch(/deployment\s+trip\s+1\/1/);
+    const again = await mlk(['delete', 'trip', '-n', ns, '--yes', '--timeout', '90s'], env);
+    expect(again.stderr).toContain(`$ helm uninstall trip --namespace ${ns}`);
+    expect(again.code, again.stderr).toBe(0);
+    expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).not.toContain('trip');
+    expect((await kubectlJson(['get', 'pvc', 'trip-models', '-n', ns])).metadata.uid).toBe(before.metadata.uid);
+  }, 300_000);
+
   it('mlk delete uninstalls the release', async () => {
     const r = await mlk(['delete', 'web', '-n', ns, '--yes'], env);
     expect(r.stderr).toContain(`$ helm uninstall web --namespace ${ns}`);

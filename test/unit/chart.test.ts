@@ -4,7 +4,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { buildChart, chartTemplate, imageTag, KEEP_POLICY, sectionName, type ChartFiles, type Values } from '../../src/core/chart.js';
+import {
+  buildChart,
+  chartTemplate,
+  imageTag,
+  isGeneratedChart,
+  KEEP_POLICY,
+  parseRendered,
+  releaseLabelSets,
+  sectionName,
+  type ChartFiles,
+  type Values,
+} from '../../src/core/chart.js';
 import { deployChart } from '../../src/core/chart-deploy.js';
 import { validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
 import { SERVER_IDS } from '../../src/core/presets.js';
@@ -174,6 +185,30 @@ describe.skipIf(helmMissing)('mlk chart: helm lint passes and helm template give
       .find((d) => d.kind === 'PersistentVolumeClaim');
     expect(claim.metadata.annotations).toEqual(KEEP_POLICY);
   });
+
+  it("mlk reads helm template's output back with each object's file, and labels every object with the release through --set-string", () => {
+    const options = validateDeployOptions(input({ name: 'tf', server: 'tf-serving', model: 'm', modelPvc: 'models', pvcSize: '1Gi' }));
+    const { files } = deployChart(options, templates);
+    expect(isGeneratedChart(files['Chart.yaml']!)).toBe(true);
+    const sets = releaseLabelSets(files['values.yaml']!, 'tf-rel');
+    expect(sets).toEqual([
+      'pvc.labels.mlk\\.dev/helm-release=tf-rel',
+      'deployment.labels.mlk\\.dev/helm-release=tf-rel',
+      'service.labels.mlk\\.dev/helm-release=tf-rel',
+    ]);
+    const out = helm(['template', 'tf-rel', writeChart(files), ...sets.flatMap((x) => ['--set-string', x])]);
+    expect(out.status, out.stderr).toBe(0);
+    const rendered = parseRendered(out.stdout);
+    expect(rendered.map((r) => `${r.source} ${r.object.kind}/${r.object.metadata?.name}`)).toEqual([
+      'templates/pvc.yaml PersistentVolumeClaim/models',
+      'templates/service.yaml Service/tf',
+      'templates/deployment.yaml Deployment/tf',
+    ]);
+    for (const { object } of rendered) expect((object.metadata as any).labels['mlk.dev/helm-release']).toBe('tf-rel');
+    const deployment = rendered.find((r) => r.object.kind === 'Deployment')!.object as any;
+    expect(deployment.spec.template.metadata.labels['mlk.dev/helm-release']).toBe('tf-rel');
+    expect(deployment.spec.selector.matchLabels['mlk.dev/helm-release']).toBeUndefined();
+  });
 });
 
 /** Values for templates that other commands render (train, cron, autoscale), full and sparse. */
@@ -317,6 +352,19 @@ describe('chart conversion, without helm', () => {
     );
     expect(Object.keys(files).sort()).toEqual(['.helmignore', 'Chart.yaml', 'templates/t.yaml', 'templates/t2.yaml', 'values.yaml']);
     expect(parse(files['values.yaml']!)).toEqual({ t: { a: 1 }, t2: { a: 2 } });
+  });
+
+  it("knows a Chart.yaml mlk wrote from any other; reads only the labels that are mlk's", () => {
+    expect(isGeneratedChart('apiVersion: v2\nname: x\nversion: 0.1.0\n')).toBe(false);
+    expect(isGeneratedChart('apiVersion: v2\nname: x\ndescription: mentions mlk.dev/generated-by\n')).toBe(false);
+    expect(isGeneratedChart('annotations:\n  mlk.dev/generated-by: mlk 0.1.0\n')).toBe(true);
+    expect(isGeneratedChart(': not yaml: [')).toBe(false);
+    const values = 'a:\n  labels:\n    app.kubernetes.io/managed-by: mlk\nb:\n  labels:\n    app.kubernetes.io/managed-by: Helm\nc: 3\n';
+    expect(releaseLabelSets(values, 'r')).toEqual(['a.labels.mlk\\.dev/helm-release=r']);
+    expect(releaseLabelSets('[', 'r')).toEqual([]);
+    expect(parseRendered('---\n# Source: x/templates/a.yaml\n# a comment only\n---\n# Source: x/templates/b.yaml\nkind: Service\n')).toEqual([
+      { source: 'templates/b.yaml', object: { kind: 'Service' } },
+    ]);
   });
 
   it('takes appVersion from the image tag', () => {

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { autoscaleProblems, hpaHasMetrics, hpaTargetsText, parsePercent, planAutoscale, validateAutoscaleOptions } from '../../src/core/autoscale.js';
-import { planDelete, validateDeleteOptions } from '../../src/core/delete.js';
+import { describeDelete, goneLine, missingNames, planDelete, validateDeleteOptions } from '../../src/core/delete.js';
 import { UsageError } from '../../src/core/errors.js';
+import { diagnosePod } from '../../src/core/diagnose.js';
 import { describeChange, revisionsOf } from '../../src/core/history.js';
 import { mlkLabels } from '../../src/core/labels.js';
 import { chooseRevision, extractFields, mergePatchBetween, rollbackApplyConfig, validateRollbackOptions } from '../../src/core/rollback.js';
 import { hpaOverrideMessage, validateScaleOptions } from '../../src/core/scale.js';
-import { age, buildStatus, statusTable, warningEvents } from '../../src/core/status.js';
+import { age, buildStatus, leftObjects, leftText, statusTable, warningEvents } from '../../src/core/status.js';
 import { parsePortForward, parseWorkloadTarget, pickReadyPod, pickWorkload, resolvePort } from '../../src/core/target.js';
-import { formatCpu, formatMemory, metricValue, podUsage } from '../../src/core/top.js';
+import { finishedLine, finishedPods, formatCpu, formatMemory, metricValue, podUsage } from '../../src/core/top.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 import { templateFiles } from '../../src/tools/template-files.js';
 
@@ -255,6 +256,22 @@ describe('history and rollback', () => {
     ).toBe('args of a');
   });
 
+  it('after a rollback, labels each revision by the creation time of its ReplicaSet, not by its number', () => {
+    // nginx:1.27 (revision 1), nginx:1.28 (revision 2), then a rollback: the 1.27 ReplicaSet becomes revision 3.
+    const back = rs(1, 'nginx:1.27', { 'deployment.kubernetes.io/revision': '3', 'deployment.kubernetes.io/revision-history': '1' });
+    const d = deployment('web', [{ name: 'web', image: 'nginx:1.27' }], { annotations: { 'deployment.kubernetes.io/revision': '3' } });
+    expect(revisionsOf(d, [back, rs(2, 'nginx:1.28')]).map((r) => [r.revision, r.images[0], r.current, r.change])).toEqual([
+      [2, 'nginx:1.28', false, 'image nginx:1.27 -> nginx:1.28'],
+      [3, 'nginx:1.27', true, 'first revision (rolled back to; was revision 1)'],
+    ]);
+    // The first ReplicaSet is gone (revisionHistoryLimit): the oldest one left is labelled so, whatever its number.
+    const later = rs(3, 'c', { 'deployment.kubernetes.io/revision': '5', 'deployment.kubernetes.io/revision-history': '3' });
+    expect(revisionsOf(d, [rs(4, 'd'), later]).map((r) => [r.revision, r.change])).toEqual([
+      [4, 'image c -> d'],
+      [5, 'oldest revision kept (rolled back to; was revision 3)'],
+    ]);
+  });
+
   it('chooses the previous revision, or the one asked for, and says which exist', () => {
     const d = deployment('web', [], { annotations: { 'deployment.kubernetes.io/revision': '3' } });
     const revisions = revisionsOf(d, [rs(1, 'a'), rs(2, 'b'), rs(3, 'c')]);
@@ -308,7 +325,11 @@ describe('history and rollback', () => {
 
 describe('delete plan', () => {
   it('removes the autoscaler first and data last, and keeps claims unless --delete-data', () => {
-    const obj = (apiVersion: string, kind: string, name: string): KubeObject => ({ apiVersion, kind, metadata: { name } });
+    const obj = (apiVersion: string, kind: string, name: string): KubeObject => ({
+      apiVersion,
+      kind,
+      metadata: { name, labels: { 'app.kubernetes.io/instance': 'web' } },
+    });
     const found = [
       obj('v1', 'PersistentVolumeClaim', 'models'),
       obj('v1', 'Service', 'web'),
@@ -316,7 +337,7 @@ describe('delete plan', () => {
       obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'web'),
       obj('batch/v1', 'Job', 'train'),
     ];
-    const keep = planDelete(validateDeleteOptions({ name: 'web', namespace: 'default' }), found);
+    const keep = planDelete(validateDeleteOptions({ names: ['web'], namespace: 'default' }), found);
     expect(keep.remove.map((s) => `${s.object.kind}:${s.propagation}`)).toEqual([
       'HorizontalPodAutoscaler:Background',
       'Job:Foreground',
@@ -324,10 +345,76 @@ describe('delete plan', () => {
       'Service:Background',
     ]);
     expect(keep.keep.map((k) => k.metadata.name)).toEqual(['models']);
-    const all = planDelete(validateDeleteOptions({ name: 'web', namespace: 'default', deleteData: true }), found);
+    const all = planDelete(validateDeleteOptions({ names: ['web'], namespace: 'default', deleteData: true }), found);
     expect(all.remove.at(-1)!.object.kind).toBe('PersistentVolumeClaim');
     expect(all.keep).toEqual([]);
-    expect(usage(() => validateDeleteOptions({ namespace: 'default' }))).toBe('NAME is required');
+    expect(usage(() => validateDeleteOptions({ namespace: 'default' }))).toBe(
+      'NAME is required (one or more), or --all for everything mlk manages in the namespace',
+    );
+  });
+
+  const labelled = (apiVersion: string, kind: string, name: string, instance: string): KubeObject => ({
+    apiVersion,
+    kind,
+    metadata: { name, labels: { 'app.kubernetes.io/instance': instance } },
+  });
+  const found = [
+    labelled('v1', 'PersistentVolumeClaim', 'models', 'tf'),
+    labelled('apps/v1', 'Deployment', 'tf', 'tf'),
+    labelled('apps/v1', 'Deployment', 'web', 'web'),
+    labelled('v1', 'Service', 'web', 'web'),
+    labelled('autoscaling/v2', 'HorizontalPodAutoscaler', 'web', 'web'),
+    labelled('apps/v1', 'Deployment', 'other', 'other'),
+  ];
+
+  it('several NAMEs: one plan in kind order across them; the NAMEs of which nothing exists', () => {
+    const o = validateDeleteOptions({ names: ['web', 'tf', 'web'], namespace: 'default' });
+    expect(o.names).toEqual(['web', 'tf']);
+    const plan = planDelete(o, found);
+    expect(plan.remove.map((s) => `${s.object.kind}/${s.object.metadata.name}`)).toEqual([
+      'HorizontalPodAutoscaler/web',
+      'Deployment/web',
+      'Deployment/tf',
+      'Service/web',
+    ]);
+    expect(plan.keep.map((k) => k.metadata.name)).toEqual(['models']);
+    expect(missingNames(['web', 'nope', 'tf', 'gone'], found)).toEqual(['nope', 'gone']);
+    expect(usage(() => validateDeleteOptions({ names: ['Bad_Name'], namespace: 'default' }))).toContain('NAME');
+  });
+
+  it('--all: every instance found; not together with NAMEs', () => {
+    const plan = planDelete(validateDeleteOptions({ all: true, namespace: 'default' }), [...found, labelled('v1', 'Service', 'stray', '')]);
+    expect(plan.names).toEqual(['other', 'tf', 'web']);
+    expect(plan.remove).toHaveLength(5);
+    expect(usage(() => validateDeleteOptions({ all: true, names: ['web'], namespace: 'default' }))).toBe('give NAMEs or --all, not both (got --all and web)');
+  });
+
+  it('lists the kept claims apart from what goes, and ends saying which claims stay', () => {
+    const one = planDelete(validateDeleteOptions({ names: ['tf'], namespace: 'default' }), found);
+    expect(describeDelete(one, 'This deletes from namespace default:')).toEqual([
+      'This deletes from namespace default:',
+      '  deployment.apps/tf',
+      'Kept (holds data; --delete-data deletes it):',
+      '  persistentvolumeclaim/models',
+    ]);
+    expect(goneLine(one, '2s')).toBe('Everything mlk made for tf is gone except the claim models (kept), in 2s');
+    const two = planDelete(validateDeleteOptions({ names: ['web', 'tf'], namespace: 'default' }), found);
+    expect(describeDelete(two, 'This deletes:')).toEqual([
+      'This deletes:',
+      '  web:',
+      '    horizontalpodautoscaler.autoscaling/web',
+      '    deployment.apps/web',
+      '    service/web',
+      '  tf:',
+      '    deployment.apps/tf',
+      'Kept (holds data; --delete-data deletes it):',
+      '  tf:',
+      '    persistentvolumeclaim/models',
+    ]);
+    const web = planDelete(validateDeleteOptions({ names: ['web'], namespace: 'default' }), found);
+    expect(goneLine(web, '1s')).toBe('Everything mlk made for web is gone (1s)');
+    const data = planDelete(validateDeleteOptions({ names: ['tf'], namespace: 'default', deleteData: true }), found);
+    expect(describeDelete(data, 'x:')).toEqual(['x:', '  deployment.apps/tf', '  persistentvolumeclaim/models']);
   });
 });
 
@@ -402,6 +489,73 @@ describe('status and top', () => {
     expect(table.cells[0]).toContain('1-10, now 3, cpu: <unknown>/70%');
     expect(warningEvents([event], new Set(['Pod/web-1']), now, 0)).toEqual([]);
     expect(age(undefined, now)).toBe('');
+  });
+
+  it('says "restarted once" for one restart, "restarted 2 times" for more', () => {
+    const crashing = (restartCount: number): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'default' },
+      spec: { containers: [{ name: 'web' }] },
+      status: {
+        phase: 'Running',
+        containerStatuses: [
+          { name: 'web', ready: false, restartCount, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 1 } } },
+        ],
+      },
+    });
+    expect(diagnosePod(crashing(1))?.message).toBe('container web of pod web-1 keeps crashing (restarted once, last exit code 1)');
+    expect(diagnosePod(crashing(2))?.message).toBe('container web of pod web-1 keeps crashing (restarted 2 times, last exit code 1)');
+  });
+
+  it('leaves finished pods out of the usage rows (and their GPUs), and counts them in a line of their own', () => {
+    const gpuPod = (name: string, phase: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'd' },
+      spec: { containers: [{ name: 'a', resources: { limits: { 'nvidia.com/gpu': 4 } } }] },
+      status: { phase },
+    });
+    const pods = [gpuPod('train-ok', 'Succeeded'), gpuPod('train-bad', 'Failed'), gpuPod('train-run', 'Running'), gpuPod('train-new', 'Pending')];
+    expect(podUsage(pods, [], 'nvidia.com/gpu').map((r) => [r.pod, r.gpus])).toEqual([
+      ['train-new', 4],
+      ['train-run', 4],
+    ]);
+    expect(finishedPods(pods)).toEqual([
+      { pod: 'train-bad', namespace: 'd', phase: 'Failed' },
+      { pod: 'train-ok', namespace: 'd', phase: 'Succeeded' },
+    ]);
+    expect(finishedLine(finishedPods(pods))).toBe('Not shown: 2 finished pods (1 Succeeded, 1 Failed); a finished pod uses no CPU, memory or GPUs.');
+    expect(finishedLine(finishedPods([pods[0]!]))).toBe('Not shown: 1 finished pod (1 Succeeded); a finished pod uses no CPU, memory or GPUs.');
+    expect(finishedLine([])).toBeUndefined();
+  });
+
+  it('with no workloads, names what mlk left (claims with size and phase) and the command that deletes it', () => {
+    const claim = (name: string, instance: string, namespace = 'ml', status?: any): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name, namespace, labels: mlkLabels(instance, 'app', 'storage') },
+      spec: { resources: { requests: { storage: '5Gi' } } },
+      ...(status ? { status } : {}),
+    });
+    const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'ml', labels: mlkLabels('web', 'app', 'server') } };
+    const one = leftObjects([claim('models', 'tf', 'ml', { phase: 'Bound', capacity: { storage: '10Gi' } })]);
+    expect(leftText(one, { namespace: 'ml' })).toBe(
+      "No workloads in namespace ml; mlk's claims here: models (10Gi, Bound) — delete with mlk delete tf --delete-data\n",
+    );
+    const several = leftObjects([svc, claim('data', 'web'), claim('models', 'tf', 'ml', { phase: 'Bound', capacity: { storage: '10Gi' } })]);
+    expect(several.map((l) => `${l.instance}:${l.kind}/${l.name}`)).toEqual([
+      'tf:PersistentVolumeClaim/models',
+      'web:Service/web',
+      'web:PersistentVolumeClaim/data',
+    ]);
+    expect(leftText(several, { namespace: 'ml' })).toBe(
+      "No workloads in namespace ml; mlk's claims here: models (10Gi, Bound) of tf, data (5Gi, Pending) of web — delete with mlk delete tf web --delete-data; " +
+        "mlk's other objects here: service/web of web — delete with mlk delete web\n",
+    );
+    expect(leftText(leftObjects([claim('models', 'tf', 'a')]), {})).toBe(
+      "No workloads in any namespace; mlk's claims here: a/models (5Gi, Pending) of tf — delete with mlk delete NAME -n NAMESPACE --delete-data\n",
+    );
   });
 
   it('reads metrics quantities and sums GPUs from the pod spec', () => {
