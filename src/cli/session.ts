@@ -103,6 +103,18 @@ export class Session implements CommandContext {
     return this.deps.io;
   }
 
+  get cwd(): string {
+    return this.deps.cwd;
+  }
+
+  get yes(): boolean {
+    return Boolean(this.flags.yes);
+  }
+
+  get stdoutColor(): boolean {
+    return colorEnabled(this.flags.color, this.deps.env, this.deps.io.stdoutIsTTY);
+  }
+
   get signal(): AbortSignal | undefined {
     return this.deps.signal;
   }

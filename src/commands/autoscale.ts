@@ -22,6 +22,7 @@ import { applyObjects, reportApplied } from '../actions/apply.js';
 import { addConnectionOptions, addOutputOption, addWaitOptions, parseDryRun } from '../flags/options.js';
 import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface AutoscaleRunFlags {
@@ -95,7 +96,7 @@ export interface RunAutoscaleOptions {
   yes: boolean;
 }
 
-export async function runAutoscale(session: Session, o: AutoscaleOptions, run: RunAutoscaleOptions): Promise<void> {
+export async function runAutoscale(session: CommandContext, o: AutoscaleOptions, run: RunAutoscaleOptions): Promise<void> {
   if (run.dryRun === 'client') {
     if (o.off) {
       session.out(
@@ -146,7 +147,7 @@ export async function runAutoscale(session: Session, o: AutoscaleOptions, run: R
   await waitForMetrics(session, results[0]!.object, target.instance, run.timeoutMs);
 }
 
-async function removeAutoscaler(session: Session, o: AutoscaleOptions, workload: KubeObject, controlling: KubeObject[], dryRun: DryRun): Promise<void> {
+async function removeAutoscaler(session: CommandContext, o: AutoscaleOptions, workload: KubeObject, controlling: KubeObject[], dryRun: DryRun): Promise<void> {
   const kube = await session.kube();
   const named = o.hpaName ? controlling.filter((h) => h.metadata.name === o.hpaName) : controlling;
   const ours = named.filter((h) => h.metadata.labels?.[MANAGED_BY] === MLK);
@@ -170,7 +171,7 @@ async function removeAutoscaler(session: Session, o: AutoscaleOptions, workload:
 }
 
 /** A bounded wait for the autoscaler's first metric values; no values is not a failure. */
-async function waitForMetrics(session: Session, hpa: KubeObject, instance: string, timeoutMs: number): Promise<void> {
+async function waitForMetrics(session: CommandContext, hpa: KubeObject, instance: string, timeoutMs: number): Promise<void> {
   const kube = await session.kube();
   const { name, namespace } = hpa.metadata;
   const label = `horizontalpodautoscaler/${name}`;

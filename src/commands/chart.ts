@@ -15,6 +15,7 @@ import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
 import { addDeployFlags, prepareDeploy } from '../flags/deploy.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { addTrainJobFlags, prepareTrain } from '../flags/train.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps, type GlobalFlags } from '../cli/session.js';
 
 interface ChartFlags {
@@ -32,7 +33,7 @@ function addChartOutput(cmd: Command): Command {
 }
 
 /** The session and the checked chart folder; `mlk chart` takes --out itself too, so it may arrive on either command. */
-function chartSession(deps: Deps, c: Command): { session: Session; out: string; version?: string } {
+function chartSession(deps: Deps, c: Command): { session: CommandContext; out: string; version?: string } {
   const all = c.optsWithGlobals<ChartFlags & GlobalFlags>();
   const session = new Session(deps, all);
   return { session, out: checkOut(session, all), version: all.chartVersion };
@@ -149,17 +150,17 @@ Example:
   });
 }
 
-function checkOut(session: Session, flags: ChartFlags): string {
+function checkOut(session: CommandContext, flags: ChartFlags): string {
   if (!flags.out) session.missing('--out', 'the folder to write the chart to');
   if (flags.chartVersion !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(flags.chartVersion)) {
     throw new UsageError(`--chart-version "${flags.chartVersion}" must be a semantic version like 1.2.3`);
   }
-  return resolve(session.deps.cwd, flags.out!);
+  return resolve(session.cwd, flags.out!);
 }
 
 /** Writes a chart of template parts to `out` and says what it wrote. */
 async function writeParts(
-  session: Session,
+  session: CommandContext,
   chart: { name: string; description: string; version?: string; parts: ChartPart[] },
   out: string,
 ): Promise<string[]> {
@@ -171,7 +172,7 @@ async function writeParts(
 }
 
 /** A chart of objects mlk planned: each is matched with the mlk template it came from, and its values go to values.yaml. */
-async function writePlannedChart(session: Session, command: string, objects: KubeObject[], out: string, version: string | undefined): Promise<void> {
+async function writePlannedChart(session: CommandContext, command: string, objects: KubeObject[], out: string, version: string | undefined): Promise<void> {
   const { parts, unmatched } = liveChartParts(objects, session.templates);
   if (unmatched.length || parts.length === 0) {
     throw new MlkError(`mlk ${command} made objects no mlk template reproduces (${unmatched.map((u) => String(u.kind)).join(', ')}); no chart was written`);
@@ -184,7 +185,7 @@ async function writePlannedChart(session: Session, command: string, objects: Kub
 }
 
 /** The objects mlk made for NAME in the namespace, read back (not those another object owns). */
-async function liveObjects(session: Session, name: string, namespace: string): Promise<KubeObject[]> {
+async function liveObjects(session: CommandContext, name: string, namespace: string): Promise<KubeObject[]> {
   const kube = await session.kube();
   const objects: KubeObject[] = [];
   for (const { apiVersion, kind } of CHART_KINDS) {
@@ -197,7 +198,7 @@ async function liveObjects(session: Session, name: string, namespace: string): P
   return objects;
 }
 
-async function liveChart(session: Session, name: string, out: string, version: string | undefined): Promise<void> {
+async function liveChart(session: CommandContext, name: string, out: string, version: string | undefined): Promise<void> {
   const namespace = await session.namespace();
   const objects = await liveObjects(session, name, namespace);
   if (objects.length === 0) {
@@ -219,7 +220,7 @@ async function liveChart(session: Session, name: string, out: string, version: s
   session.info(`Check it with: helm lint ${out} && helm template ${name} ${out} -n ${namespace}`);
 }
 
-async function writeDeployChart(session: Session, plan: DeployPlan, out: string, version: string | undefined): Promise<void> {
+async function writeDeployChart(session: CommandContext, plan: DeployPlan, out: string, version: string | undefined): Promise<void> {
   const { files } = deployChart(plan.options, session.templates, { generator: 'mlk', version });
   await writeChartDir(out, files);
   const { name, namespace } = plan.options;

@@ -22,6 +22,7 @@ import { helmContext } from '../actions/helm-deploy.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface DeleteFlags {
@@ -70,7 +71,7 @@ Examples:
 }
 
 /** mlk's objects (applied by mlk, or installed by mlk deploy --helm) of the NAMEs, or of every instance with --all. */
-export async function findManaged(session: Session, o: DeleteOptions): Promise<KubeObject[]> {
+export async function findManaged(session: CommandContext, o: DeleteOptions): Promise<KubeObject[]> {
   const kube = await session.kube();
   const selector = instancesSelector(o);
   const found: KubeObject[] = [];
@@ -86,9 +87,9 @@ function instancesSelector(o: DeleteOptions): string {
   return `${INSTANCE} in (${o.names.join(',')}),${mlkOrHelmSelector()}`;
 }
 
-export async function runDelete(session: Session, o: DeleteOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
+export async function runDelete(session: CommandContext, o: DeleteOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
   const prompter = session.prompter();
-  if (!run.dryRun && !session.flags.yes && !prompter) {
+  if (!run.dryRun && !session.yes && !prompter) {
     throw new UsageError(`--yes is required to delete without a terminal to confirm on; nothing was deleted (list what would go with --dry-run)`);
   }
   const kube = await session.kube();
@@ -148,7 +149,7 @@ export async function runDelete(session: Session, o: DeleteOptions, run: { dryRu
 }
 
 /** One wait for every object deleted and the pods of every NAME. */
-async function waitUntilGone(session: Session, o: DeleteOptions, plan: DeletePlan, timeoutMs: number): Promise<void> {
+async function waitUntilGone(session: CommandContext, o: DeleteOptions, plan: DeletePlan, timeoutMs: number): Promise<void> {
   const kube = await session.kube();
   const objects = plan.remove.map((s) => s.object);
   const names = plan.names.join(', ');

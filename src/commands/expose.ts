@@ -10,6 +10,7 @@ import type { KubeObject } from '../core/kube-object.js';
 import { formatObjects } from '../ui/printer.js';
 import { applyObjects, reportApplied } from '../actions/apply.js';
 import { addApplyOptions, addConnectionOptions, addOutputOption, parseDryRun } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 import { endpointLines, externalAddress } from '../core/endpoints.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
@@ -68,7 +69,7 @@ Examples:
 }
 
 export async function runExpose(
-  session: Session,
+  session: CommandContext,
   o: ExposeOptions,
   run: { dryRun: DryRun; output?: string; wait: boolean; force: boolean; timeoutMs: number },
 ): Promise<void> {
@@ -93,7 +94,7 @@ export async function runExpose(
   if (run.output === undefined) for (const line of endpointLines(applied)) session.info(line);
 }
 
-async function waitForAddress(session: Session, service: KubeObject, timeoutMs: number): Promise<KubeObject> {
+async function waitForAddress(session: CommandContext, service: KubeObject, timeoutMs: number): Promise<KubeObject> {
   const kube = await session.kube();
   const { name, namespace } = service.metadata;
   const progress = await session.progress(`Waiting for an external address of service/${name}`);

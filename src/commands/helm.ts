@@ -5,6 +5,7 @@ import { formatDuration } from '../core/duration.js';
 import { connectionArgs, helmDuration, readGeneratedChart, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
 import { helmContext, shown, withGeneratedChart } from '../actions/helm-deploy.js';
 import { addConnectionOptions, collect } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface HelmInstallFlags {
@@ -61,7 +62,7 @@ Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`,
   for (const cmd of helm.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 }
 
-async function helmInstall(session: Session, release: string, chart: string, flags: HelmInstallFlags): Promise<void> {
+async function helmInstall(session: CommandContext, release: string, chart: string, flags: HelmInstallFlags): Promise<void> {
   validateReleaseName(release, 'RELEASE');
   const timeoutMs = session.timeoutMs();
   const namespace = session.offlineNamespace();
@@ -70,7 +71,7 @@ async function helmInstall(session: Session, release: string, chart: string, fla
   for (const s of flags.set) valueArgs.push('--set', s);
   for (const s of flags.setString) valueArgs.push('--set-string', s);
   // A chart mlk wrote (mlk chart): a claim mlk delete kept stays outside the release, and the objects carry the release.
-  const dir = resolve(session.deps.cwd, chart);
+  const dir = resolve(session.cwd, chart);
   const generated = flags.repo ? undefined : await readGeneratedChart(dir);
   if (!generated) {
     await install(session, { release, chart, shown: chart, namespace, valueArgs, timeoutMs }, flags);
@@ -103,7 +104,7 @@ interface InstallRequest {
   timeoutMs: number;
 }
 
-async function install(session: Session, r: InstallRequest, flags: HelmInstallFlags, keptOut?: string[]): Promise<void> {
+async function install(session: CommandContext, r: InstallRequest, flags: HelmInstallFlags, keptOut?: string[]): Promise<void> {
   const ctx = helmContext(session);
   const { release, namespace } = r;
   const args = ['install', release, r.chart, ...connectionArgs(ctx, namespace)];

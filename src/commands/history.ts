@@ -5,6 +5,7 @@ import { shortName } from '../core/target.js';
 import { deploymentRevisions } from '../actions/workloads.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 export function registerHistory(program: Command, deps: Deps): void {
@@ -31,7 +32,7 @@ Examples:
   });
 }
 
-export async function runHistory(session: Session, o: HistoryOptions, output: string): Promise<void> {
+export async function runHistory(session: CommandContext, o: HistoryOptions, output: string): Promise<void> {
   const kube = await session.kube();
   const { deployment, revisions } = await deploymentRevisions(kube, o);
   if (output === 'json' || output === 'yaml') {

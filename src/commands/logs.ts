@@ -19,7 +19,7 @@ import { LineSink } from '../actions/logs/sink.js';
 import type { Prompter } from '../ui/prompter.js';
 import { makeStyle } from '../ui/style.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
-import { colorEnabled } from '../ui/style.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface LogsFlags {
@@ -85,13 +85,13 @@ Examples:
       const full = at < 0 ? ['logs', picked] : [...args.slice(0, at + 1), picked, ...args.slice(at + 1)];
       session.info(`Equivalent command: ${commandLine(['mlk', ...full])}`);
     }
-    const color = colorEnabled(globals.color, deps.env, deps.io.stdoutIsTTY);
+    const color = session.stdoutColor;
     await runLogs(session, options, { color });
   });
 }
 
 /** At a terminal, NAME can be picked from the workloads mlk manages in the namespace. */
-async function pickWorkload(session: Session, prompter: Prompter, namespace: string): Promise<string> {
+async function pickWorkload(session: CommandContext, prompter: Prompter, namespace: string): Promise<string> {
   const names = await managedInstances(await session.kube(), namespace);
   if (!names.length)
     throw new MlkError(`mlk manages nothing in namespace ${namespace}`, 'give deployment/NAME, job/NAME or -l SELECTOR, or another namespace with -n');
@@ -153,7 +153,7 @@ export async function resolveTarget(kube: KubeClient, target: LogsTarget, namesp
 }
 
 /** Reads the logs; the only step with side effects. Exported so tests can drive it without commander. */
-export async function runLogs(session: Session, o: LogsOptions, run: { color: boolean; pollMs?: number; graceMs?: number }): Promise<EngineResult> {
+export async function runLogs(session: CommandContext, o: LogsOptions, run: { color: boolean; pollMs?: number; graceMs?: number }): Promise<EngineResult> {
   const kube = await session.kube();
   const ns = o.namespace;
   const target = await resolveTarget(kube, o.target, ns);

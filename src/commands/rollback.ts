@@ -3,6 +3,7 @@ import { chooseRevision, mergePatchBetween, rollbackApplyConfig, validateRollbac
 import { shortName } from '../core/target.js';
 import { displayName, type KubeObject } from '../core/kube-object.js';
 import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 import { deploymentRevisions } from '../actions/workloads.js';
 import { waitForWorkload } from '../actions/wait-rollout.js';
@@ -41,7 +42,7 @@ Examples:
   });
 }
 
-export async function runRollback(session: Session, o: RollbackOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
+export async function runRollback(session: CommandContext, o: RollbackOptions, run: { dryRun: boolean; wait: boolean; timeoutMs: number }): Promise<void> {
   const kube = await session.kube();
   const { deployment, revisions } = await deploymentRevisions(kube, o);
   const label = shortName(deployment);

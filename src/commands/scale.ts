@@ -8,6 +8,7 @@ import { displayName } from '../core/kube-object.js';
 import { waitForWorkload } from '../actions/wait-rollout.js';
 import { formatObjects } from '../ui/printer.js';
 import { addConnectionOptions, addWaitOptions, parseDryRun } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface ScaleFlags {
@@ -48,7 +49,7 @@ Examples:
   });
 }
 
-export async function runScale(session: Session, o: ScaleOptions, run: { dryRun: DryRun; wait: boolean; timeoutMs: number }): Promise<void> {
+export async function runScale(session: CommandContext, o: ScaleOptions, run: { dryRun: DryRun; wait: boolean; timeoutMs: number }): Promise<void> {
   if (run.dryRun === 'client') {
     session.out(formatObjects([planScale(o).preview], 'yaml'));
     return;

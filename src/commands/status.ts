@@ -8,6 +8,7 @@ import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { formatData, formatTable } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface StatusFlags {
@@ -128,7 +129,7 @@ function changeKey(data: StatusData): string {
   return JSON.stringify(data, (key, value) => (key === 'age' ? undefined : value));
 }
 
-export async function runStatus(session: Session, request: StatusRequest): Promise<void> {
+export async function runStatus(session: CommandContext, request: StatusRequest): Promise<void> {
   const kube = await session.kube();
   if (!request.watch) {
     session.out(renderStatus(await collectStatus(kube, request, session.now()), request));

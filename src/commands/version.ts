@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { buildInfo } from '../tools/build-info.js';
 import { formatData } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
+import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 
 interface VersionFlags {
@@ -40,7 +41,7 @@ Examples:
 }
 
 /** The report, and why the server part is missing when it was asked for. */
-async function versionReport(session: Session, withServer: boolean): Promise<{ report: VersionReport; serverError?: unknown }> {
+async function versionReport(session: CommandContext, withServer: boolean): Promise<{ report: VersionReport; serverError?: unknown }> {
   const { version, commit } = buildInfo();
   const report: VersionReport = {
     client: { mlk: version, ...(commit ? { commit } : {}), node: process.version, platform: `${process.platform}/${process.arch}` },

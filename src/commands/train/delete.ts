@@ -5,6 +5,7 @@ import { oneOf } from '../../core/validate.js';
 import { displayName, type ObjectRef } from '../../core/kube-object.js';
 import { findTrainingObjects } from '../../actions/train.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
+import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
 import type { TrainCommonFlags } from './shared.js';
 
@@ -44,7 +45,7 @@ export function completeDelete(name: string, flags: DeleteFlags): DeleteOptions 
 }
 
 /** Asks on a terminal; without one, --yes is required. */
-async function confirm(session: Session, refs: ObjectRef[], namespace: string): Promise<void> {
+async function confirm(session: CommandContext, refs: ObjectRef[], namespace: string): Promise<void> {
   const what = refs.map((r) => displayName(r)).join(', ');
   const prompter = session.prompter();
   if (!prompter) throw new UsageError(`--yes is required to delete ${what} when not running interactively`);
@@ -52,7 +53,7 @@ async function confirm(session: Session, refs: ObjectRef[], namespace: string): 
   if (!(await prompter.confirm(`Delete ${what}${runs} and their pods in namespace ${namespace}?`, false))) throw new MlkError('Nothing was deleted.');
 }
 
-export async function runDelete(session: Session, o: DeleteOptions): Promise<void> {
+export async function runDelete(session: CommandContext, o: DeleteOptions): Promise<void> {
   const kube = await session.kube();
   const namespace = await session.namespace();
   const refs = await findTrainingObjects(kube, o.name, namespace);

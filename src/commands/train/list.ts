@@ -3,6 +3,7 @@ import { listReport } from '../../core/train-report.js';
 import { TRAIN_SELECTOR } from '../../core/train-ownership.js';
 import { formatData, formatTable } from '../../ui/printer.js';
 import { addConnectionOptions } from '../../flags/options.js';
+import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
 import { outputFormat, type TrainCommonFlags } from './shared.js';
 
@@ -30,7 +31,7 @@ export function registerList(train: Command, deps: Deps, run = runList): Command
   return cmd;
 }
 
-export async function runList(session: Session, o: ListOptions): Promise<void> {
+export async function runList(session: CommandContext, o: ListOptions): Promise<void> {
   const kube = await session.kube();
   const namespace = o.allNamespaces ? undefined : await session.namespace();
   const [jobs, cronJobs] = await Promise.all([

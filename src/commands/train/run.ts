@@ -6,6 +6,7 @@ import { applyObjects, reportApplied } from '../../actions/apply.js';
 import { findSchedule } from '../../actions/train.js';
 import { formatObjects } from '../../ui/printer.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
+import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
 import { waitTimeout } from '../../flags/train.js';
 import { notWaiting, outputFormat, waitAndReport, type TrainCommonFlags } from './shared.js';
@@ -63,7 +64,7 @@ export function completeRun(schedule: string, flags: RunFlags): RunOptions {
   };
 }
 
-export async function runScheduledJob(session: Session, o: RunOptions): Promise<void> {
+export async function runScheduledJob(session: CommandContext, o: RunOptions): Promise<void> {
   const namespace = await session.namespace();
   const cronJob = await findSchedule(await session.kube(), o.schedule, namespace);
   const jobName = o.jobName ?? validateName(manualRunName(o.schedule, session.now()), 'the name of the run (give one with --job-name)');

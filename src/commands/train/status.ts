@@ -4,6 +4,7 @@ import { trainStatus } from '../../actions/train.js';
 import { formatData, formatTable } from '../../ui/printer.js';
 import { commandLine } from '../../flags/command-line.js';
 import { addConnectionOptions } from '../../flags/options.js';
+import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
 import { outputFormat, type TrainCommonFlags } from './shared.js';
 
@@ -37,7 +38,7 @@ function formatSection(s: ReportSection): string {
   return `${formatFields(s.fields)}\n\n${title}:${table ? `\n${formatTable(table.headers, table.rows)}` : ` ${none}`}`;
 }
 
-export async function runStatus(session: Session, o: StatusOptions): Promise<void> {
+export async function runStatus(session: CommandContext, o: StatusOptions): Promise<void> {
   const deps = { kube: await session.kube(), now: session.now(), gpuResource: session.settings.gpuResource, showCommand: commandLine };
   const report = await trainStatus(deps, o.name, await session.namespace());
   if (o.output) return session.out(formatData(report.data, outputFormat(o.output)));

@@ -11,6 +11,7 @@ import { formatObjects } from '../../ui/printer.js';
 import { commandLine } from '../../flags/command-line.js';
 import { addConnectionOptions } from '../../flags/options.js';
 import { addTrainJobFlags, addTrainRunFlags, commandAfterDashes, flagArity, prepareTrain, type SubmitOptions } from '../../flags/train.js';
+import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
 import { notWaiting, outputFormat, waitAndReport } from './shared.js';
 
@@ -87,12 +88,12 @@ function explainMissingDashes(train: Command): void {
   };
 }
 
-function trainDeps(session: Session, kube: TrainDeps['kube']): TrainDeps {
+function trainDeps(session: CommandContext, kube: TrainDeps['kube']): TrainDeps {
   return { kube, now: session.now, sleep: session.sleep, signal: session.signal, warn: (t) => session.warn(t), info: (t) => session.info(t) };
 }
 
 /** Applies the plan; a job that exists with another pod template is explained (or replaced with --replace). */
-async function applyPlan(session: Session, run: SubmitOptions, existing: KubeObject | undefined): Promise<ApplyResult[]> {
+async function applyPlan(session: CommandContext, run: SubmitOptions, existing: KubeObject | undefined): Promise<ApplyResult[]> {
   try {
     return await applyObjects(session, run.plan.objects, { dryRun: run.dryRun, force: run.force });
   } catch (error) {
@@ -103,7 +104,7 @@ async function applyPlan(session: Session, run: SubmitOptions, existing: KubeObj
 }
 
 /** The only step with side effects: preflight, apply, wait, report. */
-export async function runSubmit(session: Session, run: SubmitOptions): Promise<void> {
+export async function runSubmit(session: CommandContext, run: SubmitOptions): Promise<void> {
   const { plan } = run;
   const o = plan.options;
   if (run.dryRun === 'client') return session.out(formatObjects(plan.objects, outputFormat(run.output)));
