@@ -21,6 +21,8 @@ import {
   withTempChart,
   type HelmContext,
 } from '../tools/helm.js';
+import { toolArgv } from '../tools/argv.js';
+import { redactArgv } from '../core/redact.js';
 import { formatObjects } from '../ui/printer.js';
 import { commandLine } from '../flags/command-line.js';
 import type { ActionContext } from './context.js';
@@ -32,9 +34,9 @@ export function helmContext(ctx: ActionContext): HelmContext {
   return { runner, binary: helm, kubeconfig, context, env };
 }
 
-/** The printed form of a helm command: `helm` even when MLK_HELM names a path. */
+/** The printed form of a helm command: `helm` even when MLK_HELM names a path; secrets redacted (core/redact.ts). */
 export function shown(args: string[]): string {
-  return commandLine(['helm', ...args]);
+  return commandLine(redactArgv(['helm', ...args]));
 }
 
 /**
@@ -152,7 +154,15 @@ export async function withGeneratedChart<T>(
   fn: (install: GeneratedChartInstall) => Promise<T>,
 ): Promise<T> {
   const helm = helmContext(ctx);
-  const { stdout } = await runHelm(helm, ['template', r.release, r.dir, '--namespace', r.namespace, ...r.valueArgs], `helm template ${r.release}`);
+  const args = toolArgv(
+    ['template'],
+    ['--namespace', r.namespace, ...r.valueArgs],
+    [
+      [r.release, 'RELEASE'],
+      [r.dir, 'CHART'],
+    ],
+  );
+  const { stdout } = await runHelm(helm, args, `helm template ${r.release}`);
   const rendered = parseRendered(stdout);
   const leaveOut: string[] = [];
   const keptOut: string[] = [];

@@ -1,4 +1,5 @@
 import { InterruptedError, MlkError } from '../core/errors.js';
+import { redactArgv } from '../core/redact.js';
 import type { ActionContext } from './context.js';
 
 /** kubectl's own exit code, carried out of mlk unchanged. */
@@ -20,7 +21,8 @@ export function connectionArgs(ctx: ActionContext): string[] {
 /** Runs kubectl with the terminal attached; its exit code becomes mlk's. */
 export async function runKubectl(ctx: ActionContext, args: string[]): Promise<void> {
   const { kubectl: binary, runner } = ctx.tools();
-  ctx.info(`Running: ${[binary.split('/').pop(), ...args].join(' ')}`);
+  // Secrets (a password in the command, credentials in a URL) are not echoed: core/redact.ts.
+  ctx.info(`Running: ${redactArgv([binary.split('/').pop() ?? 'kubectl', ...args]).join(' ')}`);
   const interrupted = () => new InterruptedError(`Interrupted: kubectl ${args[0]} stopped.`);
   if (ctx.signal?.aborted) throw interrupted();
   const result = await runner.run(binary, args, { inherit: true, signal: ctx.signal });

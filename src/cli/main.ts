@@ -2,6 +2,7 @@ import { type Command, CommanderError, type Option } from 'commander';
 import { InterruptedError, MlkError, UsageError, exitCodeOf } from '../core/errors.js';
 import { buildProgram } from './program.js';
 import { colorEnabled } from '../ui/style.js';
+import { redactText } from '../core/redact.js';
 import type { Deps } from './session.js';
 
 function isPromptExit(error: unknown): boolean {
@@ -85,13 +86,14 @@ export async function runMlk(argv: string[], deps: Deps): Promise<number> {
       return 130;
     }
     const known = error instanceof UsageError || error instanceof MlkError;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactText(error instanceof Error ? error.message : String(error));
     const color = colorEnabled(!argv.includes('--no-color'), deps.env, deps.io.stderrIsTTY);
     const label = error instanceof InterruptedError ? '' : color ? '\u001b[31merror:\u001b[39m ' : 'error: ';
     if (message) stderr.write(`${label}${message}\n`);
     if (error instanceof MlkError && error.hint) stderr.write(`  ${error.hint}\n`);
     if (error instanceof UsageError) stderr.write(`  (run the command with --help for usage)\n`);
-    if (debug || !known) stderr.write(`${error instanceof Error ? error.stack : ''}\n`);
+    // A stack repeats the message, which may hold a server URL with credentials: redacted (core/redact.ts).
+    if (debug || !known) stderr.write(`${redactText(error instanceof Error ? (error.stack ?? '') : '')}\n`);
     return exitCodeOf(error);
   }
 }

@@ -8,7 +8,12 @@ import {
   keptLines,
   missingNames,
   nameOf,
+  namedRelease,
+  namedReleaseRefusal,
   planDelete,
+  quotedRelease,
+  releaseRefusal,
+  releasesNamed,
   validateDeleteOptions,
   type DeleteOptions,
   type DeletePlan,
@@ -16,9 +21,9 @@ import {
 import { INSTANCE } from '../core/labels.js';
 import { DELETE_ORDER } from '../core/kinds.js';
 import { unknownName } from '../actions/workloads.js';
-import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../core/chart-release.js';
-import { uninstallRelease } from '../tools/helm.js';
-import { helmContext } from '../actions/helm-deploy.js';
+import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
+import { releaseManifest, releaseRecord, uninstallArgs, uninstallRelease } from '../tools/helm.js';
+import { helmContext, shown } from '../actions/helm-deploy.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { addConnectionOptions, addWaitOptions } from '../flags/options.js';
 import { done, waitFor, waiting } from '../actions/wait.js';
@@ -114,6 +119,8 @@ export async function runDelete(session: CommandContext, o: DeleteOptions, run: 
     session.info(`Only data is left for ${names}; delete it with mlk delete ${again} --delete-data:\n${keptLines(plan).join('\n')}`);
     return;
   }
+  // Before anything goes: every release to uninstall must be the one mlk installed for its NAME.
+  const releases = await checkedReleases(session, o.namespace, plan);
   if (prompter) {
     session.io.stderr.write(`${describeDelete(plan, `This deletes from namespace ${o.namespace}:`).join('\n')}\n`);
     const yes = await prompter.confirm(`Delete ${plan.remove.length} object${plan.remove.length === 1 ? '' : 's'} of ${names}?`, false);
@@ -124,21 +131,13 @@ export async function runDelete(session: CommandContext, o: DeleteOptions, run: 
   }
   // A workload deployed with --helm is a Helm release: uninstall it (helm keeps the claim, which has
   // helm.sh/resource-policy: keep); only its claim is then deleted by hand, with --delete-data.
-  const releases = [
-    ...new Set(
-      plan.remove
-        .filter((s) => s.object.kind !== 'PersistentVolumeClaim')
-        .map((s) => mlkHelmRelease(s.object))
-        .filter((r): r is string => r !== undefined),
-    ),
-  ];
   for (const release of releases) {
-    session.info(`$ helm uninstall ${release} --namespace ${o.namespace}`);
+    session.info(`$ ${shown(uninstallArgs(helmContext(session), release, o.namespace, { wait: false }))}`);
     await uninstallRelease(helmContext(session), release, o.namespace, { wait: false });
     session.out(`release ${release} uninstalled`);
   }
   for (const step of plan.remove) {
-    if (mlkHelmRelease(step.object) !== undefined && step.object.kind !== 'PersistentVolumeClaim') continue;
+    if (namedRelease(step.object) !== undefined && step.object.kind !== 'PersistentVolumeClaim') continue;
     const { apiVersion, kind, metadata } = step.object;
     const gone = !(await kube.delete({ apiVersion, kind, name: metadata.name, namespace: o.namespace }, { propagation: step.propagation }));
     session.out(`${nameOf(step.object)} deleted${gone ? ' (it was already gone)' : ''}`);
@@ -146,6 +145,35 @@ export async function runDelete(session: CommandContext, o: DeleteOptions, run: 
   for (const k of plan.keep) session.info(`Kept ${nameOf(k)}: it holds data. Delete it with: mlk delete ${instanceOf(k)} --delete-data`);
   if (!run.wait) return;
   await waitUntilGone(session, o, plan, run.timeoutMs);
+}
+
+/**
+ * The releases the objects to remove name, each proven to be the release mlk installed for its NAME:
+ * the name read from the cluster is a valid release name and one NAME's objects name it; helm's own
+ * record says its chart is one mlk wrote, and every object in it carries mlk's labels for NAME.
+ * Anything else is refused with the release and the reason, before anything is deleted (exit 1): a
+ * label or annotation anyone can write must not point mlk delete at another release.
+ */
+async function checkedReleases(session: CommandContext, namespace: string, plan: DeletePlan): Promise<string[]> {
+  const named = releasesNamed(plan);
+  const refuse = (release: string, why: string) =>
+    new MlkError(
+      `mlk will not uninstall Helm release ${quotedRelease(release)}: ${why}; nothing was deleted`,
+      `mlk uninstalls only the release it installed for a NAME (mlk deploy --helm, or mlk helm install of a chart mlk wrote); check it with: helm status -n ${namespace} -- RELEASE`,
+    );
+  for (const n of named) {
+    const why = namedReleaseRefusal(n);
+    if (why) throw refuse(n.release, why);
+  }
+  if (named.length === 0) return [];
+  const helm = helmContext(session);
+  for (const n of named) {
+    const record = await releaseRecord(helm, n.release, namespace);
+    const manifest = record ? await releaseManifest(helm, n.release, namespace) : undefined;
+    const why = releaseRefusal(n.release, n.names[0]!, { chartAnnotations: record?.annotations, manifest });
+    if (why) throw refuse(n.release, why);
+  }
+  return named.map((n) => n.release);
 }
 
 /** One wait for every object deleted and the pods of every NAME. */

@@ -5,6 +5,7 @@ import { parseWorkloadTarget } from '../core/target.js';
 import { readyPodOf } from '../actions/workloads.js';
 import { validateName } from '../core/validate.js';
 import { addConnectionOptions } from '../flags/options.js';
+import { positional } from '../tools/argv.js';
 import { Session, type Deps } from '../cli/session.js';
 
 export function registerExec(program: Command, deps: Deps): void {
@@ -39,11 +40,12 @@ Examples:
       );
     }
     const argv = command.length ? command : ['sh'];
+    // kubectl exec's `--` starts the command, so the pod comes before it: a name like a flag is refused.
     await runKubectl(session, [
       'exec',
       '-i',
       ...(session.io.interactive ? ['-t'] : []),
-      pod.metadata.name,
+      positional(pod.metadata.name, 'pod', 'cluster'),
       '-n',
       namespace,
       ...(container ? ['-c', container] : []),

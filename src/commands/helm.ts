@@ -4,6 +4,8 @@ import { MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import { connectionArgs, helmDuration, readGeneratedChart, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
 import { helmContext, shown, withGeneratedChart } from '../actions/helm-deploy.js';
+import { positional, toolArgv } from '../tools/argv.js';
+import { redactText } from '../core/redact.js';
 import { addConnectionOptions, collect } from '../flags/options.js';
 import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
@@ -64,6 +66,7 @@ Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`,
 
 async function helmInstall(session: CommandContext, release: string, chart: string, flags: HelmInstallFlags): Promise<void> {
   validateReleaseName(release, 'RELEASE');
+  positional(chart, 'CHART');
   const timeoutMs = session.timeoutMs();
   const namespace = session.offlineNamespace();
   const valueArgs: string[] = [];
@@ -74,7 +77,8 @@ async function helmInstall(session: CommandContext, release: string, chart: stri
   const dir = resolve(session.cwd, chart);
   const generated = flags.repo ? undefined : await readGeneratedChart(dir);
   if (!generated) {
-    await install(session, { release, chart, shown: chart, namespace, valueArgs, timeoutMs }, flags);
+    // An oci:// or https:// chart may carry user:password@: never printed (core/redact.ts).
+    await install(session, { release, chart, shown: redactText(chart), namespace, valueArgs, timeoutMs }, flags);
     return;
   }
   await withGeneratedChart(session, { release, dir, shownDir: chart, values: generated.values, namespace, valueArgs }, (mlkChart) =>
@@ -107,15 +111,19 @@ interface InstallRequest {
 async function install(session: CommandContext, r: InstallRequest, flags: HelmInstallFlags, keptOut?: string[]): Promise<void> {
   const ctx = helmContext(session);
   const { release, namespace } = r;
-  const args = ['install', release, r.chart, ...connectionArgs(ctx, namespace)];
-  if (flags.repo) args.push('--repo', flags.repo);
-  if (flags.chartVersion) args.push('--version', flags.chartVersion);
-  args.push(...r.valueArgs);
-  if (flags.createNamespace) args.push('--create-namespace');
+  const options = connectionArgs(ctx, namespace);
+  if (flags.repo) options.push('--repo', flags.repo);
+  if (flags.chartVersion) options.push('--version', flags.chartVersion);
+  options.push(...r.valueArgs);
+  if (flags.createNamespace) options.push('--create-namespace');
   const wait = flags.wait !== false && !flags.dryRun;
-  if (wait) args.push('--wait');
-  args.push('--timeout', helmDuration(r.timeoutMs));
-  if (flags.dryRun) args.push('--dry-run=server');
+  if (wait) options.push('--wait');
+  options.push('--timeout', helmDuration(r.timeoutMs));
+  if (flags.dryRun) options.push('--dry-run=server');
+  const args = toolArgv(['install'], options, [
+    [release, 'RELEASE'],
+    [r.chart, 'CHART'],
+  ]);
   session.info(`$ ${shown(args.map((a) => (a === r.chart ? r.shown : a)))}`);
   const progress = await session.progress(`Installing ${r.shown} as release ${release} in namespace ${namespace}${wait ? ', waiting for it to be ready' : ''}`);
   const started = session.now();

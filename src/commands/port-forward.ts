@@ -5,6 +5,7 @@ import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
 import { connectionArgs, runKubectl } from '../actions/kubectl.js';
 import { readyPodOf } from '../actions/workloads.js';
+import { toolArgv } from '../tools/argv.js';
 
 export function registerPortForward(program: Command, deps: Deps): void {
   const cmd = program
@@ -35,15 +36,15 @@ Examples:
     const { pod } = await readyPodOf(await session.kube(), namespace, target);
     const resolved = specs.map((s) => resolvePort(s, pod));
     const interrupted = () => new InterruptedError(`Interrupted: port forwarding to pod/${pod.metadata.name} stopped; nothing in the cluster was changed.`);
-    await runKubectl(session, [
-      'port-forward',
-      `pod/${pod.metadata.name}`,
-      ...resolved.map((p) => (p.local === p.remote ? String(p.remote) : `${p.local === 0 ? '' : p.local}:${p.remote}`)),
-      '-n',
-      namespace,
-      ...(flags.address ? ['--address', flags.address] : []),
-      ...connectionArgs(session),
-    ]).catch((error: unknown) => {
+    const args = toolArgv(
+      ['port-forward'],
+      ['-n', namespace, ...(flags.address ? ['--address', flags.address] : []), ...connectionArgs(session)],
+      [
+        [`pod/${pod.metadata.name}`, 'pod'],
+        ...resolved.map((p): [string, string] => [p.local === p.remote ? String(p.remote) : `${p.local === 0 ? '' : p.local}:${p.remote}`, 'port']),
+      ],
+    );
+    await runKubectl(session, args).catch((error: unknown) => {
       throw session.signal?.aborted ? interrupted() : error;
     });
   });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redactText } from '../core/redact.js';
 import { buildInfo } from '../tools/build-info.js';
 import { formatData } from '../ui/printer.js';
 import { addConnectionOptions, addOutputOption } from '../flags/options.js';
@@ -49,7 +50,7 @@ async function versionReport(session: CommandContext, withServer: boolean): Prom
   if (!withServer) return { report };
   try {
     const kube = await session.kube();
-    report.server = { ...(await kube.serverVersion()), address: kube.identity.server };
+    report.server = { ...(await kube.serverVersion()), address: redactText(kube.identity.server) };
     return { report };
   } catch (serverError) {
     return { report, serverError };

@@ -19,8 +19,3 @@ export function isMlkObject(object: Labelled): boolean {
   const labels = object.metadata?.labels ?? {};
   return labels[MANAGED_BY] === MLK || (labels[MANAGED_BY] === 'Helm' && labels[HELM_RELEASE_LABEL] !== undefined);
 }
-
-/** The Helm release an mlk object belongs to (`mlk delete` should `helm uninstall` it), if any. */
-export function mlkHelmRelease(object: Labelled): string | undefined {
-  return object.metadata?.labels?.[HELM_RELEASE_LABEL] ?? object.metadata?.annotations?.['meta.helm.sh/release-name'];
-}

@@ -1,11 +1,14 @@
 import { ClusterError } from '../core/errors.js';
 import { KubeApiError, KubeUnreachableError } from './api-error.js';
 import type { ClusterIdentity } from './client.js';
+import { redactText } from '../core/redact.js';
 
 const VERBS: Record<string, string> = { GET: 'read', PATCH: 'apply', DELETE: 'delete', POST: 'create', PUT: 'update' };
 
 /** Turns what the API server (or the network) said into a sentence a person can act on. */
 export function explainKubeError(error: unknown, identity: ClusterIdentity): unknown {
+  // The server URL may carry user:password@ (kubeconfig allows it): never printed (core/redact.ts).
+  const server = redactText(identity.server);
   if (error instanceof KubeUnreachableError) {
     const code = (error.cause as NodeJS.ErrnoException).code;
     const why =
@@ -16,9 +19,9 @@ export function explainKubeError(error: unknown, identity: ClusterIdentity): unk
           : code === 'ETIMEDOUT' || /within/.test(error.message)
             ? 'it did not answer in time'
             : /certificate|self.signed|CERT/i.test(error.message)
-              ? `its TLS certificate is not trusted (${error.message})`
-              : error.message;
-    return new ClusterError(`cannot reach the Kubernetes API server ${identity.server} (context "${identity.context}"): ${why}`, undefined);
+              ? `its TLS certificate is not trusted (${redactText(error.message)})`
+              : redactText(error.message);
+    return new ClusterError(`cannot reach the Kubernetes API server ${server} (context "${identity.context}"): ${why}`, undefined);
   }
   if (!(error instanceof KubeApiError)) return error;
   const message = error.status.message ?? '';
@@ -27,7 +30,7 @@ export function explainKubeError(error: unknown, identity: ClusterIdentity): unk
   switch (error.statusCode) {
     case 401:
       return refusal(
-        `the cluster ${identity.server} rejected the credentials of user "${identity.user}" (context "${identity.context}"): Unauthorized`,
+        `the cluster ${server} rejected the credentials of user "${identity.user}" (context "${identity.context}"): Unauthorized`,
         'the token or certificate in the kubeconfig is missing, wrong or expired',
       );
     case 403:
@@ -55,6 +58,6 @@ export function explainKubeError(error: unknown, identity: ClusterIdentity): unk
       return refusal(`the cluster rejected the object as invalid: ${lines.length ? lines.join('; ') : message}`);
     }
     default:
-      return refusal(`the Kubernetes API answered ${error.statusCode} to ${error.verb} ${error.path}: ${message}`);
+      return refusal(`the Kubernetes API answered ${error.statusCode} to ${error.verb} ${error.path}: ${redactText(message)}`);
   }
 }

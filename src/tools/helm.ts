@@ -1,7 +1,9 @@
 import { GENERATED_BY, isGeneratedChart } from '../core/chart.js';
 import { MlkError, UsageError } from '../core/errors.js';
 import { isSubdomain } from '../core/validate.js';
+import { redactText } from '../core/redact.js';
 import type { ProcessRunner } from './runner.js';
+import { toolArgv } from './argv.js';
 
 /** How to reach helm and the cluster: the binary, and mlk's connection settings passed on as flags. */
 export interface HelmContext {
@@ -43,7 +45,8 @@ export function helmReason(stderr: string, stdout = ''): string {
     .map((l) => l.trim())
     .filter(Boolean);
   const error = [...lines].reverse().find((l) => l.startsWith('Error:'));
-  return (error ?? lines.filter((l) => !l.startsWith('WARNING')).pop() ?? 'helm failed without saying why').replace(/^Error:\s*/, '');
+  // helm repeats a repository URL as given, credentials included: redacted (core/redact.ts).
+  return redactText((error ?? lines.filter((l) => !l.startsWith('WARNING')).pop() ?? 'helm failed without saying why').replace(/^Error:\s*/, ''));
 }
 
 export interface HelmResult {
@@ -101,12 +104,15 @@ export interface UpgradeRequest {
 
 /** `helm upgrade --install` argv: installs or upgrades, waits, rolls back on failure. */
 export function upgradeArgs(ctx: HelmContext, r: UpgradeRequest): string[] {
-  const args = ['upgrade', '--install', r.release, r.chart, ...connectionArgs(ctx, r.namespace)];
-  if (r.wait) args.push(...(r.major >= 4 ? ['--wait=watcher', '--rollback-on-failure'] : ['--wait', '--atomic']));
-  args.push('--timeout', helmDuration(r.timeoutMs));
-  if (r.dryRun) args.push('--dry-run=server');
-  args.push('--output', 'json');
-  return args;
+  const flags = ['--install', ...connectionArgs(ctx, r.namespace)];
+  if (r.wait) flags.push(...(r.major >= 4 ? ['--wait=watcher', '--rollback-on-failure'] : ['--wait', '--atomic']));
+  flags.push('--timeout', helmDuration(r.timeoutMs));
+  if (r.dryRun) flags.push('--dry-run=server');
+  flags.push('--output', 'json');
+  return toolArgv(['upgrade'], flags, [
+    [r.release, 'RELEASE'],
+    [r.chart, 'CHART'],
+  ]);
 }
 
 export interface ReleaseStatus {
@@ -128,7 +134,8 @@ export function parseRelease(stdout: string): ReleaseStatus {
 
 /** The last deployed revision of a release, if it exists (for the rollback message). */
 export async function releaseStatus(ctx: HelmContext, release: string, namespace: string): Promise<ReleaseStatus | undefined> {
-  const r = await ctx.runner.run(ctx.binary, ['status', release, ...connectionArgs(ctx, namespace), '--output', 'json'], { env: ctx.env });
+  const args = toolArgv(['status'], [...connectionArgs(ctx, namespace), '--output', 'json'], [[release, 'RELEASE']]);
+  const r = await ctx.runner.run(ctx.binary, args, { env: ctx.env });
   if (r.notFound) throw helmMissing(ctx.binary);
   if (r.exitCode !== 0) return undefined;
   return parseRelease(r.stdout);
@@ -145,11 +152,49 @@ export async function uninstallRelease(
   namespace: string,
   options: { wait?: boolean; timeoutMs?: number } = {},
 ): Promise<string> {
-  const args = ['uninstall', release, ...connectionArgs(ctx, namespace)];
-  if (options.wait !== false) args.push('--wait');
-  if (options.timeoutMs) args.push('--timeout', helmDuration(options.timeoutMs));
-  const { stdout } = await runHelm(ctx, args, `helm uninstall ${release}`);
+  const { stdout } = await runHelm(ctx, uninstallArgs(ctx, release, namespace, options), `helm uninstall ${release}`);
   return stdout.trim();
+}
+
+/** `helm uninstall` argv: flags first, the release after `--`. */
+export function uninstallArgs(ctx: HelmContext, release: string, namespace: string, options: { wait?: boolean; timeoutMs?: number } = {}): string[] {
+  const flags = connectionArgs(ctx, namespace);
+  if (options.wait !== false) flags.push('--wait');
+  if (options.timeoutMs) flags.push('--timeout', helmDuration(options.timeoutMs));
+  return toolArgv(['uninstall'], flags, [[release, 'RELEASE']]);
+}
+
+/** What helm recorded of a release: its chart's name and annotations (helm get metadata). */
+export interface ReleaseRecord {
+  chart: string;
+  annotations: Record<string, string>;
+}
+
+/**
+ * The chart a release was installed from, as helm recorded it, or undefined when there is no such
+ * release. The annotations of the chart mlk generates carry GENERATED_BY (helm 3.13+ shows them).
+ */
+export async function releaseRecord(ctx: HelmContext, release: string, namespace: string): Promise<ReleaseRecord | undefined> {
+  const args = toolArgv(['get', 'metadata'], [...connectionArgs(ctx, namespace), '--output', 'json'], [[release, 'RELEASE']]);
+  const r = await ctx.runner.run(ctx.binary, args, { env: ctx.env });
+  if (r.notFound || r.exitCode === 127) throw helmMissing(ctx.binary);
+  if (r.exitCode !== 0) {
+    if (/not found/i.test(r.stderr)) return undefined;
+    throw new MlkError(`helm get metadata ${release} failed: ${helmReason(r.stderr, r.stdout)}`);
+  }
+  try {
+    const data = JSON.parse(r.stdout) as { chart?: unknown; annotations?: unknown };
+    const annotations = data.annotations && typeof data.annotations === 'object' ? (data.annotations as Record<string, string>) : {};
+    return { chart: String(data.chart ?? ''), annotations };
+  } catch {
+    throw new MlkError(`helm printed something other than the release's metadata: ${r.stdout.slice(0, 200)}`);
+  }
+}
+
+/** The manifest of a release (helm get manifest): the objects it installed, as YAML documents. */
+export async function releaseManifest(ctx: HelmContext, release: string, namespace: string): Promise<string> {
+  const args = toolArgv(['get', 'manifest'], connectionArgs(ctx, namespace), [[release, 'RELEASE']]);
+  return (await runHelm(ctx, args, `helm get manifest ${release}`)).stdout;
 }
 
 /** The Helm release an object belongs to, from the annotations Helm puts on it. */

@@ -19,7 +19,7 @@ const WEB = ['deploy', 'app', 'web', '--image', 'nginx:1.27', '--port', '80', '-
 function captureUpgrade(reply: { exitCode?: number; stdout?: string; stderr?: string }) {
   const seen: { args: string[]; chart: string; files: string[]; values: any }[] = [];
   const fn = (args: string[]) => {
-    const chart = args[3]!;
+    const chart = args.at(-1)!;
     seen.push({ args, chart, files: readdirSync(join(chart, 'templates')).sort(), values: parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) });
     return reply;
   };
@@ -30,7 +30,7 @@ describe('mlk deploy --helm', () => {
   it('installs with helm upgrade --install, waiting and rolling back on failure (helm 4), and applies nothing itself', async () => {
     const kube = new FakeKubeClient();
     const up = captureUpgrade(release('web', 1));
-    const runner = new StubRunner().on(['version', '--short'], V4).on(['status', 'web'], NOT_FOUND).on(['upgrade', '--install', 'web'], up.fn);
+    const runner = new StubRunner().on(['version', '--short'], V4).on(['status'], NOT_FOUND).on(['upgrade', '--install'], up.fn);
     const r = await run([...WEB, '--helm', '--timeout', '90s'], { kube, runner });
     expect(r.stderr).toContain('release web deployed: revision 1 in namespace default');
     expect(r.code).toBe(0);
@@ -38,8 +38,6 @@ describe('mlk deploy --helm', () => {
     expect(args).toEqual([
       'upgrade',
       '--install',
-      'web',
-      chart,
       '--namespace',
       'default',
       '--wait=watcher',
@@ -48,6 +46,9 @@ describe('mlk deploy --helm', () => {
       '90s',
       '--output',
       'json',
+      '--',
+      'web',
+      chart,
     ]);
     expect(files).toEqual(['deployment.yaml', 'service.yaml']);
     expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27' });
@@ -59,7 +60,9 @@ describe('mlk deploy --helm', () => {
     expect(values.deployment.selector['mlk.dev/helm-release']).toBeUndefined();
     expect(values.service.labels['mlk.dev/helm-release']).toBe('web');
     expect(existsSync(chart)).toBe(false);
-    expect(r.stderr).toContain('$ helm upgrade --install web');
+    expect(r.stderr).toContain(
+      "$ helm upgrade --install --namespace default --wait=watcher --rollback-on-failure --timeout 90s --output json -- web '<chart of web>'",
+    );
     expect(r.stdout).toContain('deployment.apps/web in release web');
     expect(r.stdout).toContain('service/web in release web');
     expect(r.stderr).toContain('helm rollback web -n default');
@@ -81,8 +84,6 @@ describe('mlk deploy --helm', () => {
     expect(args).toEqual([
       'upgrade',
       '--install',
-      'web-prod',
-      chart,
       '--namespace',
       'ml',
       '--kubeconfig',
@@ -95,6 +96,9 @@ describe('mlk deploy --helm', () => {
       '300s',
       '--output',
       'json',
+      '--',
+      'web-prod',
+      chart,
     ]);
     expect(r.stderr).toContain('Upgrading release web-prod (revision 2)');
   });
@@ -305,8 +309,6 @@ describe('mlk helm install', () => {
     expect(r.code).toBe(0);
     expect(runner.calls[0]!.args).toEqual([
       'install',
-      'db',
-      'mysql',
       '--namespace',
       'data',
       '--kubeconfig',
@@ -331,9 +333,13 @@ describe('mlk helm install', () => {
       '--wait',
       '--timeout',
       '120s',
+      '--',
+      'db',
+      'mysql',
     ]);
     expect(runner.calls[0]!.env).toEqual({ KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c' });
-    expect(r.stderr).toContain('$ helm install db mysql --namespace data --kubeconfig /k/cfg --kube-context lab --repo https://charts.example.com/stable');
+    expect(r.stderr).toContain('$ helm install --namespace data --kubeconfig /k/cfg --kube-context lab --repo https://charts.example.com/stable');
+    expect(r.stderr).toContain('--create-namespace --wait --timeout 120s -- db mysql');
     expect(r.stdout).toContain('STATUS: deployed');
     expect(r.stderr).toContain('release db installed in namespace data');
     expect(r.connected).toBe(false);
@@ -343,7 +349,7 @@ describe('mlk helm install', () => {
     const runner = new StubRunner().on(['install'], {});
     const r = await run(['helm', 'install', 'db', './chart', '--no-wait'], { runner, env: { MLK_NAMESPACE: 'team-a' } });
     expect(r.code).toBe(0);
-    expect(runner.calls[0]!.args).toEqual(['install', 'db', './chart', '--namespace', 'team-a', '--timeout', '300s']);
+    expect(runner.calls[0]!.args).toEqual(['install', '--namespace', 'team-a', '--timeout', '300s', '--', 'db', './chart']);
   });
 
   it("an unreachable repository fails with helm's reason, exit 1", async () => {
@@ -417,7 +423,7 @@ describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete
   function captureInstall() {
     const seen: { args: string[]; files: string[] }[] = [];
     const fn = (args: string[]) => {
-      seen.push({ args, files: readdirSync(join(args[2]!, 'templates')).sort() });
+      seen.push({ args, files: readdirSync(join(args.at(-1)!, 'templates')).sort() });
       return { stdout: 'NAME: tf\nSTATUS: deployed\n' };
     };
     return { seen, fn };
@@ -428,13 +434,13 @@ describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete
     await chartIn(dir);
     const kube = new FakeKubeClient().seed(structuredClone(kept));
     const install = captureInstall();
-    const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], install.fn);
+    const runner = new StubRunner().on(['template'], { stdout: RENDERED }).on(['install'], install.fn);
     const r = await run(['helm', 'install', 'tf', './chart', '--set', 'deployment.replicas=2'], { cwd: dir, kube, runner });
     expect(r.stderr).toContain('Using the existing claim tf-models as it is (its data stays): it stays outside release tf, so templates/pvc.yaml is left out');
     expect(r.code).toBe(0);
-    expect(runner.calls[0]!.args).toEqual(['template', 'tf', join(dir, 'chart'), '--namespace', 'default', '--set', 'deployment.replicas=2']);
+    expect(runner.calls[0]!.args).toEqual(['template', '--namespace', 'default', '--set', 'deployment.replicas=2', '--', 'tf', join(dir, 'chart')]);
     expect(install.seen[0]!.files).toEqual(['deployment.yaml', 'service.yaml']);
-    expect(install.seen[0]!.args.slice(3)).toEqual([
+    expect(install.seen[0]!.args.slice(1, -3)).toEqual([
       '--namespace',
       'default',
       '--set',
@@ -447,11 +453,11 @@ describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete
       '--timeout',
       '300s',
     ]);
-    expect(r.stderr).toContain("$ helm install tf '<./chart without templates/pvc.yaml>' --namespace default");
+    expect(r.stderr).toContain("--timeout 300s -- tf '<./chart without templates/pvc.yaml>'");
     expect(r.stderr).toContain('The claim tf-models is not in release tf');
     // The user's folder is untouched, the temporary copy gone; the claim is the same object.
     expect(readdirSync(join(dir, 'chart', 'templates')).sort()).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
-    expect(existsSync(install.seen[0]!.args[2]!)).toBe(false);
+    expect(existsSync(install.seen[0]!.args.at(-1)!)).toBe(false);
     expect(kube.calls.filter((c) => c.verb !== 'get' && c.verb !== 'list')).toEqual([]);
   });
 
@@ -466,13 +472,14 @@ describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete
       }),
     ]) {
       const install = captureInstall();
-      const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], install.fn);
+      const runner = new StubRunner().on(['template'], { stdout: RENDERED }).on(['install'], install.fn);
       const r = await run(['helm', 'install', 'tf', './chart'], { cwd: dir, kube, runner });
       expect(r.code, r.stderr).toBe(0);
-      expect(install.seen[0]!.args[2]).toBe(join(dir, 'chart'));
+      expect(install.seen[0]!.args.at(-1)).toBe(join(dir, 'chart'));
       expect(install.seen[0]!.files).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
       expect(install.seen[0]!.args).toContain('pvc.labels.mlk\\.dev/helm-release=tf');
-      expect(r.stderr).toContain('$ helm install tf ./chart --namespace default');
+      expect(r.stderr).toContain('$ helm install --namespace default');
+      expect(r.stderr).toContain('-- tf ./chart\n');
       expect(r.stderr).not.toContain('Using the existing claim');
     }
   });
@@ -480,7 +487,7 @@ describe('mlk helm install of a chart mlk wrote (the round trip after mlk delete
   it('objects still deployed outside the release: the hint says to mlk delete first', async () => {
     const dir = mkdtempSync(join(scratch, 'live-'));
     await chartIn(dir);
-    const runner = new StubRunner().on(['template', 'tf'], { stdout: RENDERED }).on(['install', 'tf'], {
+    const runner = new StubRunner().on(['template'], { stdout: RENDERED }).on(['install'], {
       exitCode: 1,
       stderr:
         'Error: INSTALLATION FAILED: Unable to continue with install: Deployment "tf" in namespace "default" exists and cannot be imported into the current release: invalid ownership metadata\n',

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KUBECONFIG, dropNamespace, freshNamespace, helmPath, kubectlJson, mlk, skipReason, yamlDocs } from './support.js';
+import { KUBECONFIG, dropNamespace, freshNamespace, helmPath, kubectlInput, kubectlJson, mlk, skipReason, yamlDocs } from './support.js';
 
 const HELM = helmPath();
 const helmWorks = spawnSync(HELM, ['version', '--short'], { encoding: 'utf8' }).status === 0;
@@ -131,7 +131,8 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     expect(c.code).toBe(0);
     expect(helm(['lint', out]).code).toBe(0);
     const r = await mlk(['helm', 'install', 'tf', out, '-n', ns, '--timeout', '90s'], env);
-    expect(r.stderr).toContain(`$ helm install tf ${out} --namespace ${ns}`);
+    expect(r.stderr).toContain(`$ helm install --namespace ${ns}`);
+    expect(r.stderr).toContain(`-- tf ${out}\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('STATUS: deployed');
     const deployment = await kubectlJson(['get', 'deployment', 'tf', '-n', ns]);
@@ -197,7 +198,7 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
 
     const r = await mlk(['helm', 'install', 'trip', out, '-n', ns, '--timeout', '90s'], env);
     expect(r.stderr).toContain('Using the existing claim trip-models as it is (its data stays)');
-    expect(r.stderr).toContain(`$ helm install trip '<${out} without templates/pvc.yaml>' --namespace ${ns}`);
+    expect(r.stderr).toContain(`-- trip '<${out} without templates/pvc.yaml>'`);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('STATUS: deployed');
     // The claim is the same object, bound to the same volume (so the same data), and not in the release.
@@ -214,15 +215,60 @@ describe.skipIf(reason)('Helm against the real control plane', () => {
     const status = await mlk(['status', 'trip', '-n', ns], env);
     expect(status.stdout).toMatch(/deployment\s+trip\s+1\/1/);
     const again = await mlk(['delete', 'trip', '-n', ns, '--yes', '--timeout', '90s'], env);
-    expect(again.stderr).toContain(`$ helm uninstall trip --namespace ${ns}`);
+    expect(again.stderr).toContain(`$ helm uninstall --namespace ${ns} -- trip`);
     expect(again.code, again.stderr).toBe(0);
     expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).not.toContain('trip');
     expect((await kubectlJson(['get', 'pvc', 'trip-models', '-n', ns])).metadata.uid).toBe(before.metadata.uid);
   }, 300_000);
 
+  it('mlk delete refuses a release that labels or annotations name but mlk did not install for NAME (issue 11)', async () => {
+    // victim-db: some other chart's release; bait: a Deployment anyone could write, with mlk's labels for bait.
+    const chart = join(scratch, 'victim-chart');
+    mkdirSync(join(chart, 'templates'), { recursive: true });
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: victim\nversion: 0.1.0\n');
+    writeFileSync(join(chart, 'templates', 'cm.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: victim-data\ndata:\n  k: v\n');
+    expect(helm(['install', 'victim-db', chart, '-n', ns]).code).toBe(0);
+    for (const [bait, labels, annotations] of [
+      ['bait', {}, { 'meta.helm.sh/release-name': 'victim-db' }],
+      ['bait2', { 'app.kubernetes.io/managed-by': 'Helm', 'mlk.dev/helm-release': 'web' }, {}],
+      ['bait3', {}, { 'meta.helm.sh/release-name': '--kube-context=x' }],
+    ] as const) {
+      const object = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: bait,
+          namespace: ns,
+          labels: { 'app.kubernetes.io/instance': bait, 'app.kubernetes.io/managed-by': 'mlk', ...labels },
+          annotations,
+        },
+      };
+      const apply = kubectlInput(['apply', '-f', '-'], JSON.stringify(object));
+      expect(apply.code, apply.stderr).toBe(0);
+      const r = await mlk(['delete', bait, '-n', ns, '--yes'], env);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('mlk will not uninstall Helm release');
+      expect(r.stderr).not.toContain('$ helm uninstall');
+      expect((await kubectlJson(['get', 'configmap', bait, '-n', ns])).metadata.name).toBe(bait);
+    }
+    expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).toEqual(expect.arrayContaining(['victim-db', 'web']));
+    expect((await kubectlJson(['get', 'configmap', 'victim-data', '-n', ns])).data.k).toBe('v');
+  }, 120_000);
+
+  it('mlk helm install rel -- --post-renderer=... never hands helm that flag (exit 2)', async () => {
+    const script = join(scratch, 'x.sh');
+    const marker = join(scratch, 'ran');
+    writeFileSync(script, `#!/bin/sh\ntouch ${marker}\ncat\n`, { mode: 0o755 });
+    const r = await mlk(['helm', 'install', 'evil', '-n', ns, '--', `--post-renderer=${script}`], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`CHART "--post-renderer=${script}" starts with '-'`);
+    expect(existsSync(marker)).toBe(false);
+    expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).not.toContain('evil');
+  });
+
   it('mlk delete uninstalls the release', async () => {
     const r = await mlk(['delete', 'web', '-n', ns, '--yes'], env);
-    expect(r.stderr).toContain(`$ helm uninstall web --namespace ${ns}`);
+    expect(r.stderr).toContain(`$ helm uninstall --namespace ${ns} -- web`);
     expect(r.code).toBe(0);
     expect(helmJson(['list', '-n', ns]).map((x: any) => x.name)).not.toContain('web');
     expect((await kubectlJson(['get', 'deployments', '-n', ns])).items.map((d: any) => d.metadata.name)).not.toContain('web');

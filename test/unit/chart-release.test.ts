@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isMlkObject, mlkHelmRelease, mlkOrHelmSelector } from '../../src/core/chart-release.js';
+import { isMlkObject, mlkOrHelmSelector } from '../../src/core/chart-release.js';
 import { helmReason, uninstallRelease, upgradeArgs, validateReleaseName } from '../../src/tools/helm.js';
 import type { ProcessRunner } from '../../src/tools/runner.js';
 
@@ -14,12 +14,6 @@ describe('recognising mlk workloads installed as Helm releases', () => {
     expect(isMlkObject({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'Helm', 'mlk.dev/helm-release': 'web' } } })).toBe(true);
     expect(isMlkObject({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'Helm' } } })).toBe(false);
     expect(isMlkObject({ metadata: {} })).toBe(false);
-  });
-
-  it('names the release to uninstall', () => {
-    expect(mlkHelmRelease({ metadata: { labels: { 'mlk.dev/helm-release': 'web-prod' } } })).toBe('web-prod');
-    expect(mlkHelmRelease({ metadata: { annotations: { 'meta.helm.sh/release-name': 'x' } } })).toBe('x');
-    expect(mlkHelmRelease({ metadata: { labels: { 'app.kubernetes.io/managed-by': 'mlk' } } })).toBeUndefined();
   });
 });
 
@@ -38,7 +32,7 @@ describe('helm through the runner', () => {
   it("uninstallRelease: helm uninstall R -n NS --wait, with mlk's kubeconfig and context", async () => {
     const { r, calls } = runner({ stdout: 'release "web" uninstalled\n' });
     const said = await uninstallRelease({ runner: r, binary: 'helm', kubeconfig: '/k', context: 'c' }, 'web', 'ml', { timeoutMs: 60_000 });
-    expect(calls).toEqual([['uninstall', 'web', '--namespace', 'ml', '--kubeconfig', '/k', '--kube-context', 'c', '--wait', '--timeout', '60s']]);
+    expect(calls).toEqual([['uninstall', '--namespace', 'ml', '--kubeconfig', '/k', '--kube-context', 'c', '--wait', '--timeout', '60s', '--', 'web']]);
     expect(said).toBe('release "web" uninstalled');
   });
 
@@ -59,8 +53,6 @@ describe('helm through the runner', () => {
     expect(upgradeArgs(ctx, { release: 'r', chart: '/c', namespace: 'n', wait: true, timeoutMs: 1500, major: 4 })).toEqual([
       'upgrade',
       '--install',
-      'r',
-      '/c',
       '--namespace',
       'n',
       '--wait=watcher',
@@ -69,6 +61,9 @@ describe('helm through the runner', () => {
       '2s',
       '--output',
       'json',
+      '--',
+      'r',
+      '/c',
     ]);
     expect(upgradeArgs(ctx, { release: 'r', chart: '/c', namespace: 'n', wait: true, timeoutMs: 60_000, major: 3 })).toContain('--atomic');
   });
