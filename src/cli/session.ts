@@ -1,13 +1,15 @@
+import { statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
-import { resolveSettings, type Settings } from '../core/settings.js';
+import { expandHome, resolveSettings, settingSource, type Settings } from '../core/settings.js';
 import type { TemplateSource } from '../core/templates.js';
 import { validateName } from '../core/validate.js';
 import type { KubeClient } from '../kube/client.js';
 import type { ToolSettings } from '../actions/context.js';
 import type { CommandContext } from '../flags/context.js';
 import { execaRunner, type ProcessRunner } from '../tools/runner.js';
-import { readConfigFile } from '../tools/config-file.js';
+import { readConfig } from '../tools/config-file.js';
 import { kubeconfigNamespace } from '../tools/kubeconfig-namespace.js';
 import { templateFiles } from '../tools/template-files.js';
 import type { IO } from '../ui/io.js';
@@ -19,6 +21,8 @@ export interface ConnectRequest {
   kubeconfig?: string;
   context?: string;
   env: NodeJS.ProcessEnv;
+  /** Ctrl-C: aborts a request in flight. */
+  signal?: AbortSignal;
 }
 
 /** Everything a command reaches the outside world through; tests pass fakes. */
@@ -46,6 +50,17 @@ export interface GlobalFlags {
   yes?: boolean;
   timeout?: string;
   wait?: boolean;
+}
+
+/** How an error names a namespace read from the kubeconfig's context: it is checked like any other. */
+const KUBECONFIG_NAMESPACE = "the kubeconfig context's namespace";
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 async function realConnect(request: ConnectRequest): Promise<KubeClient> {
@@ -83,13 +98,22 @@ export class Session implements CommandContext {
     readonly deps: Deps,
     readonly flags: GlobalFlags,
   ) {
-    const file = readConfigFile(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
-    this.settings = resolveSettings(
-      { namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout },
-      deps.env,
-      file,
-    );
-    if (this.settings.namespace !== undefined) validateName(this.settings.namespace, '--namespace');
+    const file = readConfig(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
+    const given = { namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout };
+    const settings = resolveSettings(given, deps.env, file.config, file.name);
+    // ~ is the home folder; a relative path in mlk.yaml starts at its folder, one in a flag or variable at the working folder
+    const local = (key: 'kubeconfig' | 'templates', path: string | undefined): string | undefined => {
+      if (path === undefined) return undefined;
+      const source = settingSource(key, given, deps.env, file.name);
+      const expanded = expandHome(path, deps.env.HOME);
+      return isAbsolute(expanded) ? expanded : resolve(source.startsWith(`${file.name}:`) ? file.dir : deps.cwd, expanded);
+    };
+    settings.kubeconfig = local('kubeconfig', settings.kubeconfig);
+    settings.templates = local('templates', settings.templates);
+    if (settings.templates !== undefined && !isFolder(settings.templates)) {
+      throw new UsageError(`${settingSource('templates', given, deps.env, file.name)} ${JSON.stringify(settings.templates)} is not a folder that exists`);
+    }
+    this.settings = settings;
     this.color = colorEnabled(flags.color, deps.env, deps.io.stderrIsTTY);
     this.quiet = Boolean(flags.quiet);
     this.debug = Boolean(flags.debug);
@@ -126,16 +150,23 @@ export class Session implements CommandContext {
 
   /** The namespace with no cluster contact: flag, env, file, kubeconfig context, default. */
   offlineNamespace(): string {
-    return this.settings.namespace ?? kubeconfigNamespace(this.settings.kubeconfig, this.settings.context, this.deps.env) ?? 'default';
+    if (this.settings.namespace !== undefined) return this.settings.namespace;
+    const fromKubeconfig = kubeconfigNamespace(this.settings.kubeconfig, this.settings.context, this.deps.env);
+    return fromKubeconfig === undefined ? 'default' : validateName(fromKubeconfig, KUBECONFIG_NAMESPACE);
   }
 
   async namespace(): Promise<string> {
-    return this.settings.namespace ?? (await this.kube()).identity.namespace;
+    return this.settings.namespace ?? validateName((await this.kube()).identity.namespace, KUBECONFIG_NAMESPACE);
   }
 
   kube(): Promise<KubeClient> {
     this.kubePromise ??= (async () => {
-      const client = await (this.deps.connect ?? realConnect)({ kubeconfig: this.settings.kubeconfig, context: this.settings.context, env: this.deps.env });
+      const client = await (this.deps.connect ?? realConnect)({
+        kubeconfig: this.settings.kubeconfig,
+        context: this.settings.context,
+        env: this.deps.env,
+        signal: this.deps.signal,
+      });
       const { explainingClient } = await import('../kube/explaining-client.js');
       return explainingClient(client);
     })();

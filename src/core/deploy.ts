@@ -1,6 +1,7 @@
 import { UsageError } from './errors.js';
 import { mlkLabels, mlkSelector } from './labels.js';
 import { PRESETS, SERVER_IDS, type Probe, type ServerId, type ServerPort } from './presets.js';
+import { containerSecurityContext, validatePodSecurity, type ImageUser, type PodSecurityLevel } from './pod-security.js';
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
@@ -37,6 +38,7 @@ export interface DeployInput extends ResourceInput {
   args: string[];
   registry?: string;
   gpuResource: string;
+  podSecurity?: string;
 }
 
 export interface DeployOptions {
@@ -66,6 +68,10 @@ export interface DeployOptions {
   probePath?: string;
   args: string[];
   gpuResource: string;
+  /** --pod-security: the Pod Security Standard the pod must meet (absent: mlk's default context). */
+  podSecurity?: PodSecurityLevel;
+  /** The container security context: what the image tolerates, and what --pod-security needs. */
+  securityContext: Record<string, unknown>;
 }
 
 export interface DeployPlan {
@@ -76,6 +82,19 @@ export interface DeployPlan {
   claim?: { name: string; object?: KubeObject };
   deployment: KubeObject;
   service?: KubeObject;
+  /**
+   * The server's PodDisruptionBudget (maxUnavailable 1, so a node drain never takes every replica at
+   * once): in `objects` when --replicas is 2 or more; a re-deploy that keeps a live count decides again
+   * with that count (see disruptionBudgetWanted).
+   */
+  disruptionBudget: KubeObject;
+}
+
+/** A PodDisruptionBudget is planned from this many replicas on; below it a re-deploy removes mlk's. */
+export const DISRUPTION_BUDGET_MIN_REPLICAS = 2;
+
+export function disruptionBudgetWanted(replicas: number): boolean {
+  return replicas >= DISRUPTION_BUDGET_MIN_REPLICAS;
 }
 
 function validatePorts(ports: string[], flag: string): ServerPort[] {
@@ -103,6 +122,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const modelPvc = input.modelPvc === undefined ? undefined : validateSubdomain(input.modelPvc, '--model-pvc');
   if (pvcSize && !modelPvc) throw new UsageError('--pvc-size needs --model-pvc NAME: the claim to create');
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
+  const podSecurity = validatePodSecurity(input.podSecurity);
   const modelPath = input.modelPath ?? '/models';
   if (!modelPath.startsWith('/') || /\s/.test(modelPath)) throw new UsageError(`--model-path "${modelPath}" must be an absolute path`);
   const common = {
@@ -123,6 +143,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     serviceTypeGiven: input.expose !== undefined,
     args: input.args,
     gpuResource: input.gpuResource,
+    podSecurity,
   };
 
   if (input.kind === 'app') {
@@ -130,7 +151,8 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
-    return { ...common, kind: 'app', image, model: '', ports, serviceType };
+    const securityContext = containerSecurityContext({ kind: 'unknown' }, podSecurity);
+    return { ...common, kind: 'app', image, model: '', ports, serviceType, securityContext };
   }
 
   if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
@@ -145,13 +167,24 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
-  return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath };
+  const securityContext = containerSecurityContext(presetImageUser(server, input.image, image), podSecurity);
+  return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath, securityContext };
+}
+
+/** Who the image runs as: known for a preset's own image, unknown for one given with --image. */
+function presetImageUser(server: ServerId, given: string | undefined, image: string): ImageUser {
+  const preset = PRESETS[server];
+  if (server === 'custom' || given !== undefined) return { kind: 'unknown' };
+  if (preset.imageUser) return { kind: 'non-root', uid: preset.imageUser.uid };
+  return { kind: 'root', image: image.replace(/@.*$/, '').replace(/:[^/:]*$/, ''), what: `--server ${server}` };
 }
 
 /** --model for a server preset: required where the preset needs one; letters, digits, '.', '_', '-' and '/'. */
 export function validateModel(value: string | undefined, server: ServerId): string {
   const model = value ?? '';
   if (PRESETS[server].modelRequired && !model) throw new UsageError(`--model is required for --server ${server}`);
+  if (value === '') throw new UsageError('--model is empty: give the model to serve, or leave the flag out');
+  if (model.length > 1024) throw new UsageError(`--model "${model.slice(0, 60)}..." is too long: at most 1024 characters`);
   if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(model)) throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'`);
   return model;
 }
@@ -247,6 +280,7 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
     env: env.length ? env : undefined,
     envFrom: o.envFromSecret.length ? o.envFromSecret.map((name) => ({ secretRef: { name } })) : undefined,
     resources: resourcesBlock(o.resources, o.gpuResource),
+    securityContext: o.securityContext,
     ...probes(o),
     volumeMounts: mounts.length ? mounts : undefined,
     volumes: vols.length ? vols : undefined,
@@ -273,8 +307,14 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
         })
       : undefined;
   const claim = o.modelPvc ? { name: o.modelPvc, object: claimObject } : undefined;
-  const objects = [claimObject, deployment, service].filter((x): x is KubeObject => x !== undefined);
-  return { options: o, objects, claim, deployment, service };
+  // Rendered for a chart (onRender) only when it is part of the plan.
+  const budgetValues = { name: o.name, namespace: o.namespace, labels, selector, maxUnavailable: 1 };
+  const wanted = disruptionBudgetWanted(o.replicas);
+  const disruptionBudget = wanted
+    ? render('pdb', budgetValues)
+    : (renderTemplate(templates('pdb').text, budgetValues, templates('pdb').source) as unknown as KubeObject);
+  const objects = [claimObject, deployment, service, wanted ? disruptionBudget : undefined].filter((x): x is KubeObject => x !== undefined);
+  return { options: o, objects, claim, deployment, service, disruptionBudget };
 }
 
 interface ServicePort {

@@ -59,7 +59,9 @@ export function parseLogsTarget(target: string | undefined, selector: string | u
   const slash = target.indexOf('/');
   if (slash < 0) return { kind: 'mlk', name: validateName(target, 'NAME') };
   const kind = KIND_ALIASES[target.slice(0, slash).toLowerCase()];
-  if (!kind) throw new UsageError(`"${target}": logs can be read from an mlk NAME, deployment/NAME, statefulset/NAME, job/NAME or -l SELECTOR`);
+  if (!kind) {
+    throw new UsageError(`NAME ${JSON.stringify(target)}: logs can be read from an mlk NAME, deployment/NAME, statefulset/NAME, job/NAME or -l SELECTOR`);
+  }
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }
 

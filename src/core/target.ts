@@ -32,7 +32,7 @@ export function parseWorkloadTarget(target: string | undefined, purpose: string)
   const slash = target.indexOf('/');
   if (slash < 0) return { name: validateName(target, 'NAME') };
   const kind = KIND_ALIASES[target.slice(0, slash).toLowerCase()];
-  if (!kind || kind === 'Job') throw new UsageError(`"${target}": only NAME, deployment/NAME and statefulset/NAME can be named here`);
+  if (!kind || kind === 'Job') throw new UsageError(`NAME ${JSON.stringify(target)}: only NAME, deployment/NAME and statefulset/NAME can be named here`);
   return { kind, name: validateName(target.slice(slash + 1), 'NAME', 253) };
 }
 

@@ -6,8 +6,9 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 const QUANTITY = /^[+]?(\d+(\.\d*)?|\.\d+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+)?$/;
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
+/** A value quoted in an error: control characters escaped, a long one cut to its first 60 characters. */
 function shown(value: string): string {
-  return JSON.stringify(value);
+  return JSON.stringify(value.length > 64 ? `${value.slice(0, 60)}...` : value);
 }
 
 /** What is wrong with a name (see validateName), or undefined when it is a valid one; for prompts that ask again. */
@@ -170,8 +171,58 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], fl
 /** Image references: no spaces or control characters, a plausible name[:tag][@digest]. */
 export function validateImage(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required`);
-  if (!/^[a-z0-9]+([._\-/:@a-zA-Z0-9]*)$/.test(value) || /\s/.test(value)) {
+  if (value.length > 4096) throw new UsageError(`${flag} ${shown(value)} is too long for an image reference: at most 4096 characters`);
+  // One unambiguous character class after the first: linear on any input.
+  if (!/^[a-z0-9][._\-/:@a-zA-Z0-9]*$/.test(value)) {
     throw new UsageError(`${flag} ${shown(value)} is not a valid image reference such as nginx:1.27 or registry.example.com/team/model:v2`);
+  }
+  return value;
+}
+
+const REGISTRY_PATH_PART = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/**
+ * A registry prefix for images (--registry, MLK_REGISTRY, mlk.yaml registry): HOST[:PORT][/PATH...],
+ * the host a DNS name or localhost, each path part lower-case letters and digits joined by '.', '_', '__' or '-'.
+ */
+export function validateRegistry(value: string, what: string): string {
+  const parts = value.replace(/\/$/, '').split('/');
+  const [host, ...path] = parts;
+  const match = /^([^:]*)(?::(\d{1,5}))?$/.exec(host ?? '');
+  const hostOk = match !== null && (match[1] === 'localhost' || isSubdomain(match[1]!)) && match[1]!.split('.').every((l) => l.length <= 63);
+  const ok = value.length > 0 && value.length <= 255 && hostOk && path.every((p) => REGISTRY_PATH_PART.test(p));
+  if (!ok) throw new UsageError(`${what} ${shown(value)} is not a registry such as registry.example.com or localhost:5000/team`);
+  return value;
+}
+
+/** An extended resource name such as nvidia.com/gpu or amd.com/gpu (--gpu-resource, MLK_GPU_RESOURCE, mlk.yaml gpuResource). */
+export function validateExtendedResource(value: string, what: string): string {
+  const slash = value.indexOf('/');
+  const prefix = value.slice(0, Math.max(slash, 0));
+  const ok = slash > 0 && prefix.includes('.') && isQualifiedKey(value) && prefix !== 'kubernetes.io' && !prefix.endsWith('.kubernetes.io');
+  if (!ok) throw new UsageError(`${what} ${shown(value)} is not an extended resource name such as nvidia.com/gpu or amd.com/gpu`);
+  return value;
+}
+
+/** A label key such as nvidia.com/gpu.product: [prefix/]name, the prefix a DNS subdomain, the name at most 63 characters. */
+export function validateLabelKey(value: string, what: string): string {
+  if (!isQualifiedKey(value)) throw new UsageError(`${what} ${shown(value)} is not a label key such as nvidia.com/gpu.product`);
+  return value;
+}
+
+/** A kubeconfig context name: printable ASCII with no spaces, starting with a letter or digit, at most 253 characters. */
+export function validateContextName(value: string, what: string): string {
+  if (!/^[A-Za-z0-9][\x21-\x7e]*$/.test(value) || value.length > 253) {
+    throw new UsageError(`${what} ${shown(value)} is not a kubeconfig context name (see them with: kubectl config get-contexts)`);
+  }
+  return value;
+}
+
+/** A file or folder path given as a setting: not empty, no control characters, not starting with '-', at most 4096 characters. */
+export function validatePath(value: string, what: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+  if (value === '' || value.length > 4096 || value.startsWith('-') || /[\x00-\x1f\x7f]/.test(value)) {
+    throw new UsageError(`${what} ${shown(value)} is not a usable path`);
   }
   return value;
 }

@@ -1,15 +1,30 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { checkFileConfig, type FileConfig } from '../core/settings.js';
 
+/** A project file as read: its settings, how errors name it, and the folder its relative paths start from. */
+export interface ConfigFile {
+  config: FileConfig;
+  /** mlk.yaml, or the --config / MLK_CONFIG path as given. */
+  name: string;
+  /** The folder holding the file (relative kubeconfig and templates paths in it start here). */
+  dir: string;
+}
+
 /** mlk.yaml in the working folder, or the file named by --config / MLK_CONFIG (which must exist). */
 export function readConfigFile(explicit: string | undefined, cwd: string): FileConfig {
-  const path = explicit ?? join(cwd, 'mlk.yaml');
+  return readConfig(explicit, cwd).config;
+}
+
+export function readConfig(explicit: string | undefined, cwd: string): ConfigFile {
+  const path = explicit === undefined ? join(cwd, 'mlk.yaml') : resolve(cwd, explicit);
+  const name = explicit ?? 'mlk.yaml';
+  const dir = dirname(path);
   if (!existsSync(path)) {
     if (explicit) throw new UsageError(`config file ${explicit} does not exist`);
-    return {};
+    return { config: {}, name, dir };
   }
   let data: unknown;
   try {
@@ -17,5 +32,5 @@ export function readConfigFile(explicit: string | undefined, cwd: string): FileC
   } catch (error) {
     throw new UsageError(`cannot read config file ${path}: ${(error as Error).message.split('\n')[0]}`);
   }
-  return checkFileConfig(data, path);
+  return { config: checkFileConfig(data, name), name, dir };
 }

@@ -6,7 +6,7 @@ import { CONCURRENCY_POLICIES, validateTrainOptions } from '../../src/core/train
 import { SERVER_IDS } from '../../src/core/presets.js';
 import { isLabelValue, isName, nameProblem, oneOf, quantityValue, validateAnnotations, validateName, validateQuantity } from '../../src/core/validate.js';
 import { run } from '../support/harness.js';
-import { validateByteSize } from '../../src/core/validate.js';
+import { validateByteSize, validateImage } from '../../src/core/validate.js';
 import { checkCpuFits, validateResources } from '../../src/core/workload.js';
 
 function input(overrides: Partial<DeployInput>): DeployInput {
@@ -283,5 +283,24 @@ describe('quantities without units (issue 18)', () => {
     expect(() => checkCpuFits({ cpu: '15.5', cpuLimit: '15500m' }, nodes)).not.toThrow();
     expect(() => checkCpuFits({ cpu: '500' }, [node('off', '1', true)])).not.toThrow();
     expect(() => checkCpuFits({ cpu: '500' }, [])).not.toThrow();
+  });
+});
+
+describe('long values', () => {
+  it('a 128 KiB image reference is refused with a short quotation (the rule is one linear pass)', () => {
+    const huge = `a${'b'.repeat(128 * 1024)}!`;
+    let message = '';
+    try {
+      validateImage(huge, '--image');
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('--image "abbbbbbbbb');
+    expect(message.length).toBeLessThan(200);
+  });
+
+  it('an invalid image just under the length limit is refused by the pattern, quoted short', () => {
+    expect(() => validateImage(`a${'b'.repeat(4000)} c`, '--image')).toThrow(/is not a valid image reference/);
+    expect(() => validateImage(`a${'b'.repeat(4000)} c`, '--image')).not.toThrow(/b{100}/);
   });
 });

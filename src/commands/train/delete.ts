@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../../actions/run-options.js';
 import { MlkError, UsageError } from '../../core/errors.js';
-import { oneOf } from '../../core/validate.js';
+import { oneOf, validateName } from '../../core/validate.js';
 import { displayName, type ObjectRef } from '../../core/kube-object.js';
 import { findTrainingObjects } from '../../actions/train.js';
 import { addConnectionOptions, parseDryRun } from '../../flags/options.js';
@@ -39,6 +39,7 @@ export function registerDelete(train: Command, deps: Deps, run = runDelete): Com
 
 /** Checks the flags; no request is made. */
 export function completeDelete(name: string, flags: DeleteFlags): DeleteOptions {
+  validateName(name, 'NAME');
   const dryRun = parseDryRun(flags.dryRun);
   const cascade = oneOf(flags.cascade ?? 'background', ['background', 'foreground'] as const, '--cascade');
   return { name, dryRun, propagation: cascade === 'foreground' ? 'Foreground' : 'Background', yes: Boolean(flags.yes) };

@@ -53,7 +53,8 @@ Example:
 /** Checks the flags; no request is made. */
 export function completeRun(schedule: string, flags: RunFlags): RunOptions {
   return {
-    schedule,
+    // a schedule is a CronJob: at most 52 characters, so its Jobs' names fit in 63
+    schedule: validateName(schedule, 'NAME', 52),
     jobName: flags.jobName === undefined ? undefined : validateName(flags.jobName, '--job-name'),
     dryRun: parseDryRun(flags.dryRun),
     output: flags.output,

@@ -6,6 +6,7 @@ import { commandLine } from '../../flags/command-line.js';
 import { addConnectionOptions } from '../../flags/options.js';
 import type { CommandContext } from '../../flags/context.js';
 import { Session, type Deps } from '../../cli/session.js';
+import { validateName } from '../../core/validate.js';
 import { outputFormat, type TrainCommonFlags } from './shared.js';
 
 /** `mlk train status NAME`. */
@@ -23,7 +24,7 @@ export function registerStatus(train: Command, deps: Deps, run = runStatus): Com
   cmd.addHelpText('after', '\nAlso takes -o json|yaml of mlk train: the job (or schedule) with its pods (or runs).');
   cmd.action(async (name: string, _flags: unknown, command: Command) => {
     const flags = command.optsWithGlobals() as TrainCommonFlags;
-    await run(new Session(deps, flags), { name, output: flags.output });
+    await run(new Session(deps, flags), { name: validateName(name, 'NAME'), output: flags.output });
   });
   return cmd;
 }
