@@ -20,9 +20,16 @@ process.on('SIGINT', () => {
   controller.abort();
   setTimeout(() => process.exit(130), 3000).unref();
 });
+// A reader that went away (| head) is normal; any other output error (a full disk) is one line and exit 1.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw error;
+  const why = error.code && !error.message.startsWith(error.code) ? `${error.code}: ${error.message}` : error.message;
+  process.stderr.write(`error: cannot write to stdout: ${why.replace(/, write$/, '')}\n`);
+  process.exit(1);
+});
+// Nowhere left to report a broken stderr: end with the outcome so far, without a stack.
+process.stderr.on('error', (error) => {
+  process.exit(error.code === 'EPIPE' ? (process.exitCode ?? 0) : process.exitCode || 1);
 });
 
 const code = await runMlk(process.argv.slice(2), {

@@ -140,6 +140,7 @@ export async function waitForJob(deps: JobWaitDeps, job: KubeObject, timeoutMs: 
     return await waitFor(deps, {
       timeoutMs: timeoutMs ?? Number.POSITIVE_INFINITY,
       intervalMs: deps.pollMs,
+      meanwhile: 'the job keeps running',
       onProgress: (text) => deps.progress.update(text),
       interrupted: () =>
         new InterruptedError(`Stopped waiting: the job keeps running; follow it with: ${follow}; stop it with: mlk train delete ${name} -n ${namespace}`),

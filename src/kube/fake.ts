@@ -46,6 +46,8 @@ export class FakeKubeClient implements KubeClient {
   readonly namespaces = new Set<string>(['default']);
   /** Errors to throw for a verb and kind, e.g. failOn.set('apply/Deployment', err). */
   readonly failOn = new Map<string, Error>();
+  /** One-shot errors (see failNext), consumed in order per verb and kind. */
+  private readonly failures = new Map<string, { skip: number; errors: Error[] }>();
   private readonly reactors = new Map<string, Reactor[]>();
   private version = 1;
 
@@ -85,7 +87,27 @@ export class FakeKubeClient implements KubeClient {
     obj.metadata.resourceVersion = String(this.version++);
   }
 
+  /**
+   * Fails the next calls of a verb and kind (e.g. 'get/Job') once each with these errors, after
+   * letting `skip` calls through: a flaky API server that answers again afterwards.
+   */
+  failNext(key: string, errors: Error | Error[], options: { skip?: number } = {}): this {
+    this.failures.set(key, { skip: options.skip ?? 0, errors: Array.isArray(errors) ? [...errors] : [errors] });
+    return this;
+  }
+
   private fail(verb: string, kind: string): void {
+    for (const key of [`${verb}/${kind}`, `${verb}/*`]) {
+      const once = this.failures.get(key);
+      if (!once) continue;
+      if (once.skip > 0) {
+        once.skip -= 1;
+        continue;
+      }
+      const next = once.errors.shift();
+      if (once.errors.length === 0) this.failures.delete(key);
+      if (next) throw next;
+    }
     const error = this.failOn.get(`${verb}/${kind}`) ?? this.failOn.get(`${verb}/*`);
     if (error) throw error;
   }

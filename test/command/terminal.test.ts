@@ -74,3 +74,27 @@ describe('prompts in a real pseudo-terminal', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('output errors other than EPIPE', () => {
+  it('stdout on a full disk (/dev/full): one line on stderr, exit 1, no stack', async () => {
+    const { openSync, closeSync } = await import('node:fs');
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [MLK, 'deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--dry-run', '-o', 'yaml'], {
+          cwd: ROOT,
+          env: ENV,
+          stdio: ['ignore', full, 'pipe'],
+        });
+        let stderr = '';
+        child.stderr!.on('data', (c) => (stderr += c));
+        child.on('close', (code) => done({ code, stderr }));
+      });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('error: cannot write to stdout: ENOSPC: no space left on device\n');
+      expect(r.stderr).not.toContain('    at ');
+    } finally {
+      closeSync(full);
+    }
+  });
+});
