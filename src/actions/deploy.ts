@@ -1,14 +1,39 @@
 import { MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { downloadsIntoClaim, serviceForRedeploy, type DeployPlan } from '../core/deploy.js';
+import { disruptionBudgetWanted, downloadsIntoClaim, serviceForRedeploy, type DeployPlan } from '../core/deploy.js';
+import type { KubeObject } from '../core/kube-object.js';
+import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
 import { endpointLines } from '../core/endpoints.js';
 import { formatObjects } from '../ui/printer.js';
 import type { RunDeployOptions } from './run-options.js';
 import type { ActionContext } from './context.js';
 import { applyObjects, reportApplied } from './apply.js';
 import { runHelmDeploy } from './helm-deploy.js';
+import { checkPodSecurity } from './pod-security.js';
 import { cpuPreflight } from './preflight.js';
 import { waitForRollout } from './wait-rollout.js';
+
+/**
+ * The PodDisruptionBudget follows the replica count that is applied (the kept live count on a
+ * re-deploy without --replicas): 2 or more gets one; fewer leaves it out, and `removeBudget` (run
+ * after the apply succeeded) removes the one mlk made for NAME.
+ */
+function disruptionBudgetFor(plan: DeployPlan, objects: KubeObject[]): { objects: KubeObject[]; replicas: number } {
+  const replicas: number = objects.find((o) => o.kind === 'Deployment')?.spec?.replicas ?? plan.options.replicas;
+  const budget = plan.disruptionBudget;
+  if (disruptionBudgetWanted(replicas)) return { objects: objects.includes(budget) ? objects : [...objects, budget], replicas };
+  return { objects: objects.filter((o) => o !== budget), replicas };
+}
+
+async function removeBudget(ctx: ActionContext, plan: DeployPlan, replicas: number, dryRun: RunDeployOptions['dryRun']): Promise<void> {
+  const kube = await ctx.kube();
+  const { name, namespace } = plan.disruptionBudget.metadata;
+  const ref = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', name, namespace };
+  const existing = await kube.get(ref);
+  if (existing?.metadata.labels?.[MANAGED_BY] !== MLK || existing.metadata.labels?.[INSTANCE] !== plan.options.name) return;
+  await kube.delete(ref, { dryRun: dryRun === 'server' });
+  ctx.info(`poddisruptionbudget/${name} removed: ${replicas} replica${replicas === 1 ? '' : 's'} need none`);
+}
 
 /** The only step with side effects: check the claim, apply, wait, report. */
 export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDeployOptions): Promise<void> {
@@ -17,6 +42,12 @@ export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDe
     return;
   }
   await cpuPreflight(await ctx.kube(), plan.options.resources);
+  await checkPodSecurity(ctx, {
+    namespace: plan.options.namespace,
+    owner: `deployment/${plan.options.name}`,
+    template: plan.deployment.spec.template,
+    given: plan.options.podSecurity,
+  });
   if (run.helm) return runHelmDeploy(ctx, plan, { ...run, helm: run.helm });
   const kube = await ctx.kube();
   let objects = plan.objects;
@@ -39,6 +70,8 @@ export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDe
     // Keep the count mlk scale or an autoscaler set: re-applying the default would undo it (or conflict).
     objects = objects.map((o) => (o === plan.deployment ? { ...o, spec: { ...o.spec, replicas: live.spec.replicas } } : o));
   }
+  const budget = disruptionBudgetFor(plan, objects);
+  objects = budget.objects;
   if (plan.service) {
     // Keep the type and ports mlk expose set, unless --expose is given again; say what changes.
     const { name, namespace } = plan.service.metadata;
@@ -47,6 +80,7 @@ export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDe
     for (const note of notes) ctx.info(note);
   }
   const results = await applyObjects(ctx, objects, { dryRun: run.dryRun, force: run.force });
+  if (live && !disruptionBudgetWanted(budget.replicas)) await removeBudget(ctx, plan, budget.replicas, run.dryRun);
   reportApplied(ctx, results, run.dryRun, run.output);
   if (run.dryRun === 'server') return;
   if (results.every((r) => r.outcome === 'unchanged')) ctx.info(`No changes: ${plan.options.name} is already as requested.`);

@@ -12,7 +12,7 @@ import type { TemplateSource } from './templates.js';
  */
 
 /** The templates a live object may come from, in the order they are tried. */
-export const LIVE_TEMPLATES = ['deployment', 'service', 'headless-service', 'pvc', 'job', 'cronjob', 'hpa'];
+export const LIVE_TEMPLATES = ['deployment', 'service', 'headless-service', 'pvc', 'job', 'cronjob', 'hpa', 'pdb'];
 
 const WHOLE = /^\{\{\s*\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*\}\}$/;
 

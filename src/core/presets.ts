@@ -40,6 +40,11 @@ export interface ServerPreset {
   modelRequired: boolean;
   /** Made for GPUs: the prompts ask how many. */
   gpuServer: boolean;
+  /**
+   * The user the preset's own image runs as: absent means root (its Dockerfile sets no USER). A
+   * non-root user is given by name and numeric uid (the kubelet verifies runAsNonRoot only for a number).
+   */
+  imageUser?: { name: string; uid: number };
 }
 
 export const SERVER_IDS = ['tf-serving', 'triton', 'vllm', 'torchserve', 'sglang', 'custom'] as const;
@@ -140,6 +145,8 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     sharedMemory: false,
     huggingFaceCache: false,
     downloadsModel: false,
+    // pytorch/torchserve's Dockerfile: `useradd -m model-server` (uid 1000) and `USER model-server`.
+    imageUser: { name: 'model-server', uid: 1000 },
     claimContents: (i) =>
       `TorchServe loads ${i.model ? `${i.modelDir}/${i.model}.mar` : `every .mar archive in ${i.modelDir}`}: put ${i.model ? `${i.model}.mar` : 'the .mar archives'} on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: false,

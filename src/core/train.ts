@@ -1,6 +1,7 @@
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import { mlkLabels, mlkSelector } from './labels.js';
+import { containerSecurityContext, validatePodSecurity, type PodSecurityLevel } from './pod-security.js';
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
@@ -72,6 +73,7 @@ export interface TrainInput extends ResourceInput {
   registry?: string;
   gpuResource: string;
   gpuProductLabel: string;
+  podSecurity?: string;
 }
 
 export interface VolumeSpec {
@@ -110,6 +112,10 @@ export interface TrainOptions {
   schedule?: ScheduleOptions;
   gpuResource: string;
   gpuProductLabel: string;
+  /** --pod-security: the Pod Security Standard the pods must meet (absent: mlk's default context). */
+  podSecurity?: PodSecurityLevel;
+  /** The container security context (the training image is the user's: its user is not known). */
+  securityContext: Record<string, unknown>;
 }
 
 export interface TrainPlan {
@@ -205,6 +211,7 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
     if (taken)
       throw new UsageError(`--env ${taken.name} is set by mlk for --workers; ${taken.name.endsWith('MASTER_PORT') ? 'use --master-port' : 'leave it out'}`);
   }
+  const podSecurity = validatePodSecurity(input.podSecurity);
   const workdir = input.workdir;
   if (workdir !== undefined && (!workdir.startsWith('/') || /\s/.test(workdir)))
     throw new UsageError(`--workdir "${workdir}" must be an absolute path such as /workspace`);
@@ -229,6 +236,8 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
     schedule,
     gpuResource: input.gpuResource,
     gpuProductLabel: input.gpuProductLabel,
+    podSecurity,
+    securityContext: containerSecurityContext({ kind: 'unknown' }, podSecurity),
   };
 }
 
@@ -298,6 +307,7 @@ function jobValues(o: TrainOptions, labels: Record<string, string>): Record<stri
     env: env.length ? env : undefined,
     envFrom: o.envFromSecret.length ? o.envFromSecret.map((name) => ({ secretRef: { name } })) : undefined,
     resources: resourcesBlock(o.resources, o.gpuResource),
+    securityContext: o.securityContext,
     volumeMounts: mounts.length ? mounts : undefined,
     nodeSelector: o.gpuType ? { [o.gpuProductLabel]: o.gpuType } : undefined,
     volumes: vols.length ? vols : undefined,

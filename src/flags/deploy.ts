@@ -10,6 +10,7 @@ import type { CommandContext } from './context.js';
 import { commandLine } from './command-line.js';
 import { parseDryRun } from './options.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
+import { redactArgv } from '../core/redact.js';
 
 type InputKey = Exclude<keyof DeployInput, 'kind' | 'name' | 'namespace' | 'args' | 'gpuResource'>;
 
@@ -60,6 +61,12 @@ const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'gpus', flags: '--gpus <n>', description: 'GPUs per pod (per replica), set as an nvidia.com/gpu limit' },
   { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
   { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
+  {
+    key: 'podSecurity',
+    flags: '--pod-security <level>',
+    description:
+      "make the pods meet this Pod Security Standard: baseline|restricted (restricted runs as non-root: refused for a preset image that runs as root); default: checked against the namespace's enforce label before applying",
+  },
 ];
 
 /** How the objects are applied, not what they are: `mlk chart` does not take these. */
@@ -196,7 +203,8 @@ function answerError(check: () => unknown): true | string {
 /** The full command line that reproduces what was asked for, so the next run needs no prompts. */
 export function equivalentCommand(input: DeployInput, run: DeployRunFlags = {}): string {
   const words = [...flagWords(shapeFlags(input.kind), input), '--namespace', input.namespace, ...flagWords(RUN_FLAGS, run)];
-  return commandLine(['mlk', 'deploy', input.kind, input.name ?? '', ...words, ...(input.args.length ? ['--', ...input.args] : [])]);
+  // Secret values (--env HF_TOKEN=..., a password in the args) are printed as REDACTED: core/redact.ts.
+  return commandLine(redactArgv(['mlk', 'deploy', input.kind, input.name ?? '', ...words, ...(input.args.length ? ['--', ...input.args] : [])]));
 }
 
 /** Flags to a plan: config defaults, prompts for what is missing, validation, the equivalent command. */

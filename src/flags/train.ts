@@ -8,6 +8,7 @@ import { commandLine } from './command-line.js';
 import type { CommandContext } from './context.js';
 import { parseDryRun } from './options.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
+import { redactArgv } from '../core/redact.js';
 
 type InputKey = Exclude<keyof TrainInput, 'name' | 'namespace' | 'command' | 'gpuResource' | 'gpuProductLabel'>;
 
@@ -43,6 +44,12 @@ const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'failedHistory', flags: '--failed-history <n>', description: 'with --schedule: failed jobs to keep (default 1)' },
   { key: 'suspend', flags: '--suspend', description: 'with --schedule: create the schedule paused' },
   { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
+  {
+    key: 'podSecurity',
+    flags: '--pod-security <level>',
+    description:
+      "make the pods meet this Pod Security Standard: baseline|restricted (restricted: the image must run as a non-root user); default: checked against the namespace's enforce label before applying",
+  },
 ];
 
 /** How `mlk train NAME` submits and waits; its subcommands read some of these too (run: -f, --timeout, --no-wait, -o). */
@@ -151,7 +158,8 @@ export interface SubmitOptions {
 /** The full command line that reproduces what was asked for, so the next run needs no prompts. */
 export function equivalentTrainCommand(input: TrainInput, run: TrainRunFlags = {}): string {
   const words = [...flagWords(JOB_FLAGS, input), '--namespace', input.namespace, ...flagWords(RUN_FLAGS, run)];
-  return commandLine(['mlk', 'train', input.name ?? '', ...words, ...(input.command.length ? ['--', ...input.command] : [])]);
+  // Secret values (--env WANDB_API_KEY=..., a token in the command) are printed as REDACTED: core/redact.ts.
+  return commandLine(redactArgv(['mlk', 'train', input.name ?? '', ...words, ...(input.command.length ? ['--', ...input.command] : [])]));
 }
 
 /** At a terminal, asks for NAME, --image and the command when they are missing; says whether it asked. */

@@ -21,6 +21,7 @@ const RESOURCES: Record<string, Resource> = {
   'batch/v1/Job': { plural: 'jobs', namespaced: true },
   'batch/v1/CronJob': { plural: 'cronjobs', namespaced: true },
   'autoscaling/v2/HorizontalPodAutoscaler': { plural: 'horizontalpodautoscalers', namespaced: true },
+  'policy/v1/PodDisruptionBudget': { plural: 'poddisruptionbudgets', namespaced: true },
   'storage.k8s.io/v1/StorageClass': { plural: 'storageclasses', namespaced: false },
   'metrics.k8s.io/v1beta1/PodMetrics': { plural: 'pods', namespaced: true },
   'metrics.k8s.io/v1beta1/NodeMetrics': { plural: 'nodes', namespaced: false },

@@ -146,7 +146,7 @@ describe('mlk chart files and errors', () => {
       '1.2.3',
     ]);
     expect(r.code).toBe(0);
-    expect(readdirSync(join(out, 'templates')).sort()).toEqual(['deployment.yaml', 'service.yaml']);
+    expect(readdirSync(join(out, 'templates')).sort()).toEqual(['deployment.yaml', 'pdb.yaml', 'service.yaml']);
     expect(parse(readFileSync(join(out, 'Chart.yaml'), 'utf8'))).toMatchObject({ apiVersion: 'v2', name: 'web', version: '1.2.3', appVersion: '1.27' });
     const values = parse(readFileSync(join(out, 'values.yaml'), 'utf8'));
     expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27', replicas: 2 });
@@ -257,7 +257,7 @@ describe.skipIf(helmMissing)('mlk chart NAME: read back from the cluster', () =>
       const r = await run(['chart', 'tf', '--out', out, '-n', 'ml-team'], { kube });
       expect(r.stderr).toContain('Wrote a chart of tf (from namespace ml-team)');
       expect(r.code).toBe(0);
-      expect(readdirSync(join(out, 'templates')).sort()).toEqual(['deployment.yaml', 'pvc.yaml', 'service.yaml']);
+      expect(readdirSync(join(out, 'templates')).sort()).toEqual(['deployment.yaml', 'pdb.yaml', 'pvc.yaml', 'service.yaml']);
       expect(helm(['lint', out]).stdout).toContain('0 chart(s) failed');
       const rendered = helm(['template', 'tf', out, '-n', 'ml-team']);
       expect(sorted(rendered.stdout)).toEqual(sortedObjects(dryRunItems(dry.stdout)));

@@ -655,7 +655,7 @@ describe('mlk exec and port-forward', () => {
     const runner = new StubRunner().on(['port-forward']);
     const r = await run(['port-forward', 'web', '8080:http', ':80'], { kube, runner });
     expect(r.code).toBe(0);
-    expect(runner.calls[0]!.args).toEqual(['port-forward', 'pod/web-a', '8080:80', ':80', '-n', 'default']);
+    expect(runner.calls[0]!.args).toEqual(['port-forward', '-n', 'default', '--', 'pod/web-a', '8080:80', ':80']);
     const bad = await run(['port-forward', 'web', 'abc:80'], { kube, runner });
     expect(bad.code).toBe(2);
   });
@@ -748,5 +748,37 @@ describe('help', () => {
       expect(r.stdout, cmd).toContain('Examples:');
     }
     expect(parseAllDocuments).toBeDefined();
+  });
+});
+
+describe('mlk exec and port-forward: positional values and secrets (issue 11)', () => {
+  it('exec prints its command with secrets redacted, and hands kubectl the real one', async () => {
+    const kube = await withWeb();
+    kube.seed(pod('web-a', 'web'));
+    const runner = new StubRunner().on(['exec'], { exitCode: 0 });
+    const r = await run(['exec', 'web', '--', 'env', 'DB_PASSWORD=hunter2', 'psql', 'postgres://app:pg-pw@db:5432/ml', '--token', 'tk-1'], { kube, runner });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Running: kubectl exec -i web-a -n default -- env DB_PASSWORD=REDACTED psql postgres://REDACTED@db:5432/ml --token REDACTED');
+    for (const secret of ['hunter2', 'pg-pw', 'tk-1']) expect(r.stderr).not.toContain(secret);
+    expect(runner.calls[0]!.args.slice(-6)).toEqual(['env', 'DB_PASSWORD=hunter2', 'psql', 'postgres://app:pg-pw@db:5432/ml', '--token', 'tk-1']);
+  });
+
+  it('port-forward puts the pod and the ports after --', async () => {
+    const kube = await withWeb();
+    kube.seed(pod('web-a', 'web'));
+    const runner = new StubRunner().on(['port-forward']);
+    const r = await run(['port-forward', 'web', '8080:80', '--address', 'localhost'], { kube, runner });
+    expect(r.code, r.stderr).toBe(0);
+    expect(runner.calls[0]!.args).toEqual(['port-forward', '-n', 'default', '--address', 'localhost', '--', 'pod/web-a', '8080:80']);
+  });
+
+  it('a pod whose name reads as a flag is refused before kubectl runs (exec cannot put it after --)', async () => {
+    const kube = await withWeb();
+    kube.seed(pod('--kubeconfig=/tmp/evil', 'web'));
+    const runner = new StubRunner().on(['exec'], { exitCode: 0 });
+    const r = await run(['exec', 'web'], { kube, runner });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`pod "--kubeconfig=/tmp/evil" starts with '-'`);
+    expect(runner.calls).toEqual([]);
   });
 });

@@ -293,3 +293,43 @@ describe.skipIf(reason)('mlk deploy and expose against the real control plane', 
     expect(ci.stderr).toContain(`In-cluster: web-internal.${ns}.svc.cluster.local:8080`);
   });
 });
+
+describe.skipIf(reason)('a server with 2 replicas gets a PodDisruptionBudget on the real control plane', () => {
+  let ns = '';
+  beforeAll(async () => {
+    ns = await freshNamespace('e2e-pdb');
+  });
+  afterAll(async () => {
+    if (ns) await dropNamespace(ns);
+  });
+
+  it('mlk deploy model --replicas 2 makes it (maxUnavailable 1, the pods selected); a re-deploy to 1 and mlk delete remove it', async () => {
+    const deploy = ['deploy', 'model', 'scorer', '--server', 'custom', '--image', 'registry.example.com/scorer:v1', '--port', '9000', '-n', ns];
+    const r = await mlk([...deploy, '--replicas', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    const pdb = await kubectlJson(['get', 'poddisruptionbudget', 'scorer', '-n', ns]);
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.metadata.labels['app.kubernetes.io/managed-by']).toBe('mlk');
+    const pods = await kubectlJson([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      Object.entries(pdb.spec.selector.matchLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    ]);
+    expect(pods.items).toHaveLength(2);
+    const one = await mlk([...deploy, '--replicas', '1', '--no-wait']);
+    expect(one.code, one.stderr).toBe(0);
+    expect((await kubectl(['get', 'poddisruptionbudget', 'scorer', '-n', ns])).code).not.toBe(0);
+    await mlk([...deploy, '--replicas', '2', '--no-wait']);
+    expect((await kubectl(['get', 'poddisruptionbudget', 'scorer', '-n', ns])).code).toBe(0);
+    const del = await mlk(['delete', 'scorer', '--yes', '-n', ns]);
+    expect(del.code, del.stderr).toBe(0);
+    const left = await kubectl(['get', 'poddisruptionbudget', 'scorer', '-n', ns]);
+    expect(left.code).not.toBe(0);
+    expect(left.stderr).toContain('NotFound');
+  });
+});

@@ -172,7 +172,9 @@ describe.skipIf(helmMissing)('mlk chart: helm lint passes and helm template give
     expect(values.deployment).toMatchObject({ name: 'web', image: 'nginx:1.27', replicas: 2 });
     expect(values.deployment.namespace).toBeUndefined();
     const out = helm(['template', 'web', writeChart(files), '--set', 'deployment.replicas=5', '--set', 'deployment.image=nginx:1.28']);
-    const [deployment] = parseAllDocuments(out.stdout).map((d) => d.toJSON());
+    const deployment = parseAllDocuments(out.stdout)
+      .map((d) => d.toJSON())
+      .find((d) => d.kind === 'Deployment');
     const { plan } = deployChart(validateDeployOptions(input({ kind: 'app', name: 'web', image: 'nginx:1.28', replicas: '5' })), templates);
     expect(normalize([{ ...deployment, metadata: { ...deployment.metadata, namespace: 'ml-team' } }])).toEqual(normalize([plan.deployment]));
   });

@@ -141,3 +141,52 @@ describe('a model claim mlk creates starts empty', () => {
     expect(tf.deployment.spec.template.spec.containers[0].env).toBeUndefined();
   });
 });
+
+describe('security context and --pod-security', () => {
+  const container = (overrides: Partial<DeployInput>) =>
+    planDeploy(validateDeployOptions(input({ name: 'x', ...overrides })), templates).deployment.spec.template.spec.containers[0];
+  const BASE = { allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' } };
+  const DROP = { ...BASE, capabilities: { drop: ['ALL'] } };
+
+  it('a preset image drops every capability; TorchServe runs as its non-root user (uid 1000), the others as root', () => {
+    for (const server of ['tf-serving', 'triton', 'vllm', 'sglang'] as const) expect(container({ server, model: 'm' }).securityContext).toEqual(DROP);
+    expect(container({ server: 'torchserve' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true, runAsUser: 1000 });
+  });
+
+  it("a user's image (app, custom, --image) keeps its capabilities and user unless --pod-security restricted", () => {
+    expect(container({ kind: 'app', image: 'nginx:1.27' }).securityContext).toEqual(BASE);
+    expect(container({ server: 'custom', image: 'i:1', ports: ['9000'] }).securityContext).toEqual(BASE);
+    expect(container({ server: 'torchserve', image: 'my/torchserve:1' }).securityContext).toEqual(BASE);
+    expect(container({ kind: 'app', image: 'nginx:1.27', podSecurity: 'baseline' }).securityContext).toEqual(BASE);
+    expect(container({ kind: 'app', image: 'nginx:1.27', podSecurity: 'restricted' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true });
+    expect(container({ server: 'vllm', model: 'm', image: 'me/vllm-nonroot:1', podSecurity: 'restricted' }).securityContext).toEqual({
+      ...DROP,
+      runAsNonRoot: true,
+    });
+  });
+
+  it('--pod-security restricted with a preset image that runs as root is refused, naming why and the way out', () => {
+    expect(() => validateDeployOptions(input({ name: 'x', server: 'vllm', model: 'm', podSecurity: 'restricted' }))).toThrow(
+      '--pod-security restricted: --server vllm runs as root in its image vllm/vllm-openai; restricted needs runAsNonRoot: use an image that runs as a non-root user with --image, or --pod-security baseline',
+    );
+    for (const server of ['tf-serving', 'triton', 'sglang'] as const)
+      expect(() => validateDeployOptions(input({ name: 'x', server, model: 'm', podSecurity: 'restricted' }))).toThrow(/runs as root in its image/);
+    expect(container({ server: 'torchserve', podSecurity: 'restricted' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true, runAsUser: 1000 });
+    expect(container({ server: 'vllm', model: 'm', podSecurity: 'baseline' }).securityContext).toEqual(DROP);
+    expect(() => validateDeployOptions(input({ name: 'x', kind: 'app', image: 'i', podSecurity: 'strict' }))).toThrow(
+      /--pod-security "?strict"? is not one of/,
+    );
+  });
+});
+
+describe('PodDisruptionBudget', () => {
+  it('only from 2 replicas on; maxUnavailable 1 over the stable selector, with mlk labels', () => {
+    const plan = (replicas: string) => planDeploy(validateDeployOptions(input({ kind: 'app', name: 'w', image: 'i', replicas })), templates);
+    expect(plan('1').objects.map((o) => o.kind)).toEqual(['Deployment']);
+    expect(plan('0').objects.map((o) => o.kind)).toEqual(['Deployment']);
+    const two = plan('2');
+    expect(two.objects.map((o) => o.kind)).toEqual(['Deployment', 'PodDisruptionBudget']);
+    expect(two.disruptionBudget.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: two.deployment.spec.selector.matchLabels } });
+    expect(two.disruptionBudget.metadata.labels).toEqual(two.deployment.metadata.labels);
+  });
+});

@@ -156,3 +156,26 @@ describe('train run from a CronJob', () => {
     expect(long.endsWith('-run-s44we8')).toBe(true);
   });
 });
+
+describe('train pods and Pod Security', () => {
+  const container = (overrides: Partial<TrainInput>) =>
+    planTrain(validateTrainOptions(trainInput({ name: 't1', ...overrides })), templates).job!.spec.template.spec.containers[0];
+
+  it('by default: no privilege escalation and RuntimeDefault seccomp (baseline), the image user left alone', () => {
+    expect(container({}).securityContext).toEqual({ allowPrivilegeEscalation: false, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container({ podSecurity: 'baseline' }).securityContext).toEqual(container({}).securityContext);
+  });
+
+  it('--pod-security restricted: every capability dropped and runAsNonRoot, also in a CronJob', () => {
+    const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+    expect(container({ podSecurity: 'restricted' }).securityContext).toEqual(restricted);
+    const { cronJob } = planTrain(validateTrainOptions(trainInput({ name: 'n', schedule: '@daily', podSecurity: 'Restricted' })), templates);
+    expect(cronJob!.spec.jobTemplate.spec.template.spec.containers[0].securityContext).toEqual(restricted);
+  });
+
+  it('an unknown level is a usage error naming the flag', () => {
+    expect(() => validateTrainOptions(trainInput({ name: 't1', podSecurity: 'privileged' }))).toThrow(
+      /--pod-security "?privileged"? is not one of baseline, restricted/,
+    );
+  });
+});

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../core/kube-object.js';
 import { applyObjects, reportApplied } from '../../actions/apply.js';
 import { deleteJobForReplace, gpuPreflight, type TrainDeps } from '../../actions/train.js';
 import { cpuPreflight } from '../../actions/preflight.js';
+import { checkPodSecurity } from '../../actions/pod-security.js';
 import { formatObjects } from '../../ui/printer.js';
 import { commandLine } from '../../flags/command-line.js';
 import { addConnectionOptions } from '../../flags/options.js';
@@ -111,6 +112,9 @@ export async function runSubmit(session: CommandContext, run: SubmitOptions): Pr
   const deps = trainDeps(session, await session.kube());
   if (run.preflight) await cpuPreflight(deps.kube, o.resources);
   if (run.preflight && o.resources.gpus > 0) await gpuPreflight(deps, o);
+  const workload = plan.job ?? plan.cronJob!;
+  const template = plan.job ? plan.job.spec.template : plan.cronJob!.spec.jobTemplate.spec.template;
+  await checkPodSecurity(session, { namespace: o.namespace, owner: `${workload.kind.toLowerCase()}/${o.name}`, template, given: o.podSecurity });
   const jobRef = { apiVersion: 'batch/v1', kind: 'Job', name: o.name, namespace: o.namespace };
   let existing = plan.job ? await deps.kube.get(jobRef) : undefined;
   if (existing && run.replace && run.dryRun === 'none') {
