@@ -9,6 +9,7 @@ import { validateReleaseName } from '../tools/helm.js';
 import type { CommandContext } from './context.js';
 import { commandLine } from './command-line.js';
 import { parseDryRun } from './options.js';
+import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
 
@@ -41,32 +42,12 @@ const MODEL_FLAGS: FlagSpec<InputKey>[] = [
 
 const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'replicas', flags: '--replicas <n>', description: 'number of pods (default 1)' },
-  { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
-  {
-    key: 'envFromSecret',
-    flags: '--env-from-secret <secret>',
-    description: 'load every key of a Secret as environment variables (repeatable)',
-    repeatable: true,
-  },
-  {
-    key: 'podAnnotations',
-    flags: '--pod-annotation <KEY=VALUE>',
-    description: 'annotation on the pods, e.g. prometheus.io/scrape=true (repeatable)',
-    repeatable: true,
-  },
-  { key: 'cpu', flags: '--cpu <quantity>', description: 'CPU request per pod, e.g. 250m or 2' },
-  { key: 'memory', flags: '--memory <quantity>', description: 'memory request per pod, e.g. 64Mi or 8Gi' },
-  { key: 'cpuLimit', flags: '--cpu-limit <quantity>', description: 'CPU limit per pod' },
-  { key: 'memoryLimit', flags: '--memory-limit <quantity>', description: 'memory limit per pod' },
-  { key: 'gpus', flags: '--gpus <n>', description: 'GPUs per pod (per replica), set as an nvidia.com/gpu limit' },
+  ...ENV_FLAGS,
+  POD_ANNOTATION_FLAG,
+  ...resourceFlags('replica'),
   { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
-  { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
-  {
-    key: 'podSecurity',
-    flags: '--pod-security <level>',
-    description:
-      "make the pods meet this Pod Security Standard: baseline|restricted (restricted runs as non-root: refused for a preset image that runs as root); default: checked against the namespace's enforce label before applying",
-  },
+  REGISTRY_FLAG,
+  POD_SECURITY_FLAG,
 ];
 
 /** How the objects are applied, not what they are: `mlk chart` does not take these. */
@@ -81,17 +62,17 @@ export interface DeployRunFlags {
 }
 
 const RUN_FLAGS: FlagSpec<keyof DeployRunFlags>[] = [
-  { key: 'dryRun', flags: '--dry-run [mode]', description: 'client: print the manifests, send nothing; server: let the API validate them, change nothing' },
+  DRY_RUN_FLAG,
   { key: 'timeout', flags: '--timeout <duration>', description: 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)' },
   { key: 'wait', flags: '--no-wait', description: 'apply and return without waiting for the rollout' },
-  { key: 'forceConflicts', flags: '--force-conflicts', description: 'take over fields another field manager owns (server-side apply force)' },
+  FORCE_CONFLICTS_FLAG,
   {
     key: 'helm',
     flags: '--helm',
     description: 'install or upgrade as a Helm release (helm upgrade --install, waiting, rolled back on failure) instead of server-side apply',
   },
   { key: 'release', flags: '--release <name>', description: 'Helm release name (default: NAME); implies --helm', parse: (v) => validateReleaseName(v) },
-  { key: 'output', flags: '-o, --output <format>', description: 'output format', choices: ['yaml', 'json'] },
+  OUTPUT_FLAG,
 ];
 
 const shapeFlags = (kind: 'app' | 'model') => [...(kind === 'app' ? APP_FLAGS : MODEL_FLAGS), ...WORKLOAD_FLAGS];

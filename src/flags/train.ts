@@ -7,6 +7,7 @@ import { nameProblem } from '../core/validate.js';
 import { commandLine } from './command-line.js';
 import type { CommandContext } from './context.js';
 import { parseDryRun } from './options.js';
+import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
 
@@ -15,26 +16,16 @@ type InputKey = Exclude<keyof TrainInput, 'name' | 'namespace' | 'command' | 'gp
 /** What the job is: `mlk train NAME` and `mlk chart train` take the same flags. */
 const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'image', flags: '--image <image>', description: 'container image with the training code, e.g. my-training-image:latest' },
-  { key: 'gpus', flags: '--gpus <n>', description: 'GPUs per pod (per worker), set as an nvidia.com/gpu limit' },
+  ...resourceFlags('worker'),
   { key: 'gpuType', flags: '--gpu-type <product>', description: 'only nodes whose GPU product label has this value, e.g. NVIDIA-A100-SXM4-80GB' },
-  { key: 'cpu', flags: '--cpu <quantity>', description: 'CPU request per pod, e.g. 4' },
-  { key: 'memory', flags: '--memory <quantity>', description: 'memory request per pod, e.g. 32Gi' },
-  { key: 'cpuLimit', flags: '--cpu-limit <quantity>', description: 'CPU limit per pod' },
-  { key: 'memoryLimit', flags: '--memory-limit <quantity>', description: 'memory limit per pod' },
   { key: 'backoffLimit', flags: '--backoff-limit <n>', description: 'retries before the job counts as failed (default: Kubernetes, 6)' },
   { key: 'activeDeadline', flags: '--active-deadline <duration>', description: 'stop the job when it runs longer than this, e.g. 12h (activeDeadlineSeconds)' },
   { key: 'ttl', flags: '--ttl <duration>', description: 'delete the finished job and its pods after this, e.g. 24h (ttlSecondsAfterFinished)' },
-  { key: 'env', flags: '--env <KEY=VALUE>', description: 'environment variable (repeatable)', repeatable: true },
-  {
-    key: 'envFromSecret',
-    flags: '--env-from-secret <secret>',
-    description: 'load every key of a Secret as environment variables (repeatable)',
-    repeatable: true,
-  },
+  ...ENV_FLAGS,
   { key: 'volumes', flags: '--volume <claim:/path[:ro]>', description: 'mount a PersistentVolumeClaim (repeatable), e.g. datasets:/data:ro', repeatable: true },
   { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command' },
   { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
-  { key: 'podAnnotations', flags: '--pod-annotation <KEY=VALUE>', description: 'annotation on the pods (repeatable)', repeatable: true },
+  POD_ANNOTATION_FLAG,
   { key: 'workers', flags: '--workers <n>', description: 'distributed training: N pods as an Indexed Job with a headless Service (see below)' },
   { key: 'masterPort', flags: '--master-port <port>', description: 'port of rank 0 for --workers (default 29500)' },
   { key: 'schedule', flags: '--schedule <cron>', description: 'create a CronJob that runs on this schedule instead, e.g. "0 2 * * *" or @daily' },
@@ -43,13 +34,8 @@ const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'successfulHistory', flags: '--successful-history <n>', description: 'with --schedule: finished jobs to keep (default 3)' },
   { key: 'failedHistory', flags: '--failed-history <n>', description: 'with --schedule: failed jobs to keep (default 1)' },
   { key: 'suspend', flags: '--suspend', description: 'with --schedule: create the schedule paused' },
-  { key: 'registry', flags: '--registry <host/path>', description: 'prefix for images that name no registry (default: mlk.yaml or MLK_REGISTRY)' },
-  {
-    key: 'podSecurity',
-    flags: '--pod-security <level>',
-    description:
-      "make the pods meet this Pod Security Standard: baseline|restricted (restricted: the image must run as a non-root user); default: checked against the namespace's enforce label before applying",
-  },
+  REGISTRY_FLAG,
+  POD_SECURITY_FLAG,
 ];
 
 /** How `mlk train NAME` submits and waits; its subcommands read some of these too (run: -f, --timeout, --no-wait, -o). */
@@ -68,11 +54,11 @@ const RUN_FLAGS: FlagSpec<keyof TrainRunFlags>[] = [
   { key: 'preflight', flags: '--no-preflight', description: 'skip the check that all pods (every worker) fit at once on free GPUs of the requested type' },
   { key: 'replace', flags: '--replace', description: 'delete an existing job of this name (and its pods) first' },
   { key: 'follow', flags: '-f, --follow', description: "stream the logs of the job's pods while waiting, each line prefixed with [pod]" },
-  { key: 'dryRun', flags: '--dry-run [mode]', description: 'client: print the manifests, send nothing; server: let the API validate them, change nothing' },
+  DRY_RUN_FLAG,
   { key: 'timeout', flags: '--timeout <duration>', description: 'stop waiting after this, e.g. 30m (default: wait until the job ends); the job keeps running' },
   { key: 'wait', flags: '--no-wait', description: 'submit and return without waiting for the outcome' },
-  { key: 'forceConflicts', flags: '--force-conflicts', description: 'take over fields another field manager owns (server-side apply force)' },
-  { key: 'output', flags: '-o, --output <format>', description: 'output format', choices: ['yaml', 'json'] },
+  FORCE_CONFLICTS_FLAG,
+  OUTPUT_FLAG,
 ];
 
 export function addTrainJobFlags(cmd: Command): Command {
