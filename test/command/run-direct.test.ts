@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runScale } from '../../src/commands/scale.js';
 import { validateScaleOptions } from '../../src/core/scale.js';
-import { readyCluster } from '../support/harness.js';
+import { ClusterError } from '../../src/core/errors.js';
+import { readyCluster, run } from '../support/harness.js';
 import { fakeContext } from '../support/context.js';
 
 describe("a command's run, called directly with narrow dependencies", () => {
@@ -22,5 +23,17 @@ describe("a command's run, called directly with narrow dependencies", () => {
     expect(ctx.stdout.join('\n')).toContain('deployment.apps/web scaled from 1 to 3 replicas');
     expect(ctx.stderr.join('\n')).toContain('deployment/web is ready: 3/3 pods');
     expect((await kube.get({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' }))!.spec.replicas).toBe(3);
+  });
+});
+
+describe('a plan is applied whole or not at all', () => {
+  it('the API server refusing the Service leaves neither the claim nor the Deployment applied', async () => {
+    const kube = readyCluster();
+    kube.failOn.set('apply/Service', new ClusterError('Service "tf" is invalid: spec.ports[0].port: Invalid value', 422));
+    const r = await run(['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--pvc-size', '1Gi'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('is invalid');
+    expect(kube.calls.filter((c) => c.verb === 'apply' && !c.dryRun)).toEqual([]);
+    expect(kube.calls.filter((c) => c.verb === 'apply').map((c) => c.target)).toEqual(['PersistentVolumeClaim/models', 'Deployment/tf', 'Service/tf']);
   });
 });
