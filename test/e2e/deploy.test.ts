@@ -333,3 +333,27 @@ describe.skipIf(reason)('a server with 2 replicas gets a PodDisruptionBudget on 
     expect(left.stderr).toContain('NotFound');
   });
 });
+
+describe.skipIf(reason)('two field managers on the same objects', () => {
+  let ns = '';
+  beforeAll(async () => {
+    ns = await freshNamespace('e2e-fm');
+  });
+  afterAll(async () => {
+    if (ns) await dropNamespace(ns);
+  });
+
+  it('a field another manager owns is refused with the conflict sentence, and nothing of the plan is applied', async () => {
+    const first = await mlk(['deploy', 'app', 'rival', '--image', 'nginx:1.27', '--port', '80', '--expose', 'ClusterIP', '-n', ns, '--timeout', '90s']);
+    expect(first.code, first.stderr).toBe(0);
+    // Another tool takes the Service's type: a later mlk deploy that changes the image and the type conflicts on the Service.
+    const patched = await kubectl(['patch', 'service', 'rival', '-n', ns, '--type', 'merge', '-p', '{"spec":{"type":"NodePort"}}']);
+    expect(patched.code, patched.stderr).toBe(0);
+    const r = await mlk(['deploy', 'app', 'rival', '--image', 'nginx:1.28', '--port', '80', '--expose', 'LoadBalancer', '-n', ns, '--timeout', '90s']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('another field manager owns fields mlk wants to set');
+    expect(r.stderr).toContain('--force-conflicts');
+    const deployment = await kubectlJson(['get', 'deployment', 'rival', '-n', ns]);
+    expect(deployment.spec.template.spec.containers[0].image).toBe('nginx:1.27');
+  });
+});
