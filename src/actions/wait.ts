@@ -36,7 +36,7 @@ export const waiting = (progress: string): PollResult<never> => ({ done: false, 
 export const MAX_RETRY_PAUSE_MS = 30_000;
 
 /** How long a poll in flight may still finish after Ctrl-C, so that what it saw is what the interruption reports. */
-export const INTERRUPT_GRACE_MS = 2000;
+export const INTERRUPT_GRACE_MS = 1000;
 
 /**
  * The poll, ended by Ctrl-C even when the request under it never answers: a poll that finishes

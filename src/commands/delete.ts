@@ -184,7 +184,8 @@ async function waitUntilGone(session: CommandContext, o: DeleteOptions, plan: De
   const started = session.now();
   const progress = await session.progress(`Waiting for ${objects.length} object${objects.length === 1 ? '' : 's'} and the pods of ${names} to be removed`);
   const podSelector = instancesSelector({ ...o, all: false, names: plan.names });
-  let left: string[] = [];
+  // What was last seen still there; before the first look, everything that was asked to go.
+  let left: string[] = objects.map(nameOf);
   await waitFor(session, {
     timeoutMs,
     onProgress: (text) => progress.update(text),
@@ -200,12 +201,13 @@ async function waitUntilGone(session: CommandContext, o: DeleteOptions, plan: De
       );
     },
     poll: async () => {
-      left = [];
+      const seen: string[] = [];
       for (const obj of objects) {
-        if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) left.push(nameOf(obj));
+        if (await kube.get({ apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: o.namespace })) seen.push(nameOf(obj));
       }
       const pods = (await kube.list('v1', 'Pod', o.namespace, { labelSelector: podSelector })).filter(isMlkObject);
-      left.push(...pods.map((p) => `pod/${p.metadata.name}`));
+      seen.push(...pods.map((p) => `pod/${p.metadata.name}`));
+      left = seen;
       if (left.length === 0) return done(undefined);
       return waiting(`Waiting for ${left.length} object${left.length === 1 ? '' : 's'} of ${names} to be removed`);
     },
