@@ -1,5 +1,5 @@
 import { isMlkObject, mlkOrHelmSelector } from '../core/chart-release.js';
-import { MlkError } from '../core/errors.js';
+import { ClusterError, MlkError } from '../core/errors.js';
 import { WORKLOAD_KINDS } from '../core/kinds.js';
 import { INSTANCE } from '../core/labels.js';
 import { noReadyPodMessage, pickReadyPod, pickWorkload, podSelector, shortName, workloadRef, type TargetRef } from '../core/target.js';
@@ -41,9 +41,17 @@ export async function findWorkload(kube: KubeClient, namespace: string, target: 
     throw await unknownName(kube, namespace, `no ${target.kind.toLowerCase()} named ${target.name}`);
   }
   const candidates: KubeObject[] = [];
+  const forbidden: unknown[] = [];
   for (const kind of ['Deployment', 'StatefulSet'] as const) {
-    candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: mlkOrHelmSelector(target.name) })).filter(isMlkObject));
+    try {
+      candidates.push(...(await kube.list('apps/v1', kind, namespace, { labelSelector: mlkOrHelmSelector(target.name) })).filter(isMlkObject));
+    } catch (error) {
+      // A user allowed to list Deployments but not StatefulSets (a namespace-scoped Role) still finds a Deployment.
+      if (!(error instanceof ClusterError && error.statusCode === 403)) throw error;
+      forbidden.push(error);
+    }
   }
+  if (forbidden.length === 2 || (forbidden.length && candidates.length === 0)) throw forbidden[0];
   const picked = pickWorkload(candidates);
   if (picked) return picked;
   const unmanaged = (await kube.get(workloadRef('Deployment', target.name, namespace))) ?? (await kube.get(workloadRef('StatefulSet', target.name, namespace)));

@@ -1,3 +1,4 @@
+import { ClusterError } from '../core/errors.js';
 import type { Command } from 'commander';
 import { WORKLOAD_KINDS } from '../core/kinds.js';
 import { buildStatus, LEFT_KINDS, leftObjects, leftText, statusTable, type LeftObject, type WorkloadStatus } from '../core/status.js';
@@ -66,6 +67,8 @@ export interface StatusData {
   rows: WorkloadStatus[];
   /** Only looked up when there are no workloads. */
   left?: LeftObject[];
+  /** Kinds this user may not list here (RBAC): left out, and said so. */
+  forbidden?: string[];
 }
 
 /** Reads what status needs from the cluster. */
@@ -73,26 +76,35 @@ export async function collectStatus(kube: KubeClient, request: StatusRequest, no
   const { name, namespace } = request;
   const selector = mlkOrHelmSelector(name);
   // Objects of mlk's Helm releases are labelled managed-by: Helm; other charts' objects are not mlk's.
-  const list = async (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) =>
-    (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
+  const forbidden: string[] = [];
+  const list = async (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) => {
+    try {
+      return (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
+    } catch (error) {
+      // A namespace-scoped Role may not cover every kind mlk looks at: show the rest, and say what is missing.
+      if (!(error instanceof ClusterError && error.statusCode === 403)) throw error;
+      forbidden.push(kind);
+      return [];
+    }
+  };
   const workloads: KubeObject[] = [];
   for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
   if (workloads.length === 0) {
     const left: KubeObject[] = [];
     for (const k of LEFT_KINDS) left.push(...(await list(k.apiVersion, k.kind, selector)));
     if (name && left.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
-    return { rows: [], left: leftObjects(left) };
+    return { rows: [], left: leftObjects(left), forbidden };
   }
   const services = await list('v1', 'Service', selector);
   const hpas = await list('autoscaling/v2', 'HorizontalPodAutoscaler');
-  if (!name) return { rows: buildStatus({ workloads, services, hpas }, now, false) };
+  if (!name) return { rows: buildStatus({ workloads, services, hpas }, now, false), forbidden };
   const [pods, events, replicaSets, jobs] = [
     await list('v1', 'Pod', selector),
     await list('v1', 'Event', undefined, 'type=Warning'),
     await list('apps/v1', 'ReplicaSet', selector),
     await list('batch/v1', 'Job', selector),
   ];
-  return { rows: buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true) };
+  return { rows: buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true), forbidden };
 }
 
 /** The text of one status rendering. */
@@ -131,8 +143,17 @@ function changeKey(data: StatusData): string {
 
 export async function runStatus(session: CommandContext, request: StatusRequest): Promise<void> {
   const kube = await session.kube();
+  const sayForbidden = (data: StatusData) => {
+    if (data.forbidden?.length) {
+      session.warn(
+        `not shown: this user may not list ${data.forbidden.join(', ')} in ${request.namespace ? `namespace ${request.namespace}` : 'these namespaces'} (RBAC)`,
+      );
+    }
+  };
   if (!request.watch) {
-    session.out(renderStatus(await collectStatus(kube, request, session.now()), request));
+    const data = await collectStatus(kube, request, session.now());
+    session.out(renderStatus(data, request));
+    sayForbidden(data);
     return;
   }
   const inPlace = session.io.stdoutIsTTY && request.output === 'table';

@@ -37,3 +37,17 @@ describe('a plan is applied whole or not at all', () => {
     expect(kube.calls.filter((c) => c.verb === 'apply').map((c) => c.target)).toEqual(['PersistentVolumeClaim/models', 'Deployment/tf', 'Service/tf']);
   });
 });
+
+describe('a namespace-scoped Role that does not cover StatefulSets', () => {
+  it('a Deployment is still found by its NAME when listing StatefulSets is forbidden', async () => {
+    const kube = readyCluster();
+    await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80'], { kube });
+    kube.failOn.set('list/StatefulSet', new ClusterError('statefulsets.apps is forbidden', 403));
+    const r = await run(['history', 'web'], { kube });
+    expect(r.code, r.stderr).toBe(0);
+    const status = await run(['status'], { kube });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('web');
+    expect(status.stderr).toContain('not shown: this user may not list StatefulSet');
+  });
+});
