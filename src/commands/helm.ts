@@ -6,7 +6,8 @@ import { connectionArgs, helmDuration, readGeneratedChart, runHelm, validateRele
 import { helmContext, shown, withGeneratedChart } from '../actions/helm-deploy.js';
 import { positional, toolArgv } from '../tools/argv.js';
 import { redactText } from '../core/redact.js';
-import { addConnectionOptions, collect } from '../flags/options.js';
+import { addConnectionOptions } from '../flags/options.js';
+import { collect } from '../flags/table.js';
 import type { CommandContext } from '../flags/context.js';
 import { Session, type Deps } from '../cli/session.js';
 

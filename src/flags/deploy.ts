@@ -10,6 +10,7 @@ import type { CommandContext } from './context.js';
 import { commandLine } from './command-line.js';
 import { parseDryRun } from './options.js';
 import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
+import { byRule } from './answer.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
 
@@ -97,12 +98,12 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   };
   if (!input.name) {
     need('NAME', 'the name of the Deployment');
-    input.name = await prompter!.input('Name of the deployment', { validate: (v) => answerError(() => validateName(v, 'NAME')) });
+    input.name = await prompter!.input('Name of the deployment', { validate: (v) => byRule(() => validateName(v, 'NAME')) });
   }
   if (kind === 'app') {
     if (!input.image) {
       need('--image', 'the container image to run');
-      input.image = await prompter!.input('Container image', { validate: (v) => answerError(() => validateImage(v, '--image')) });
+      input.image = await prompter!.input('Container image', { validate: (v) => byRule(() => validateImage(v, '--image')) });
     }
     return asked;
   }
@@ -120,17 +121,17 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   if (!preset) return asked;
   if (wizard && preset.gpuServer && input.gpus === undefined && prompter) {
     asked.push('--gpus');
-    input.gpus = await prompter.input('GPUs per pod', { default: '1', validate: (v) => answerError(() => validateResources({ gpus: v })) });
+    input.gpus = await prompter.input('GPUs per pod', { default: '1', validate: (v) => byRule(() => validateResources({ gpus: v })) });
   }
   if (!input.image && (wizard || input.server === 'custom') && prompter) {
     asked.push('--image');
     const fallback = preset.image(Number(input.gpus ?? 0) || 0);
-    input.image = await prompter.input('Container image', { default: fallback || undefined, validate: (v) => answerError(() => validateImage(v, '--image')) });
+    input.image = await prompter.input('Container image', { default: fallback || undefined, validate: (v) => byRule(() => validateImage(v, '--image')) });
   }
   if (!input.model && preset.modelRequired) {
     need('--model', `the model to serve with ${input.server}`);
     const server = preset.id;
-    input.model = await prompter!.input('Model name', { validate: (v) => answerError(() => validateModel(v, server)) });
+    input.model = await prompter!.input('Model name', { validate: (v) => byRule(() => validateModel(v, server)) });
   }
   if (wizard && !input.modelPvc && prompter) {
     const claims = dryRun === 'client' ? [] : await existingClaims(session);
@@ -142,9 +143,9 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
     if (choice === '\u0000new') {
       input.modelPvc = await prompter.input('Claim name', {
         default: `${input.name}-models`,
-        validate: (v) => answerError(() => validateSubdomain(v, '--model-pvc')),
+        validate: (v) => byRule(() => validateSubdomain(v, '--model-pvc')),
       });
-      input.pvcSize = await prompter.input('Claim size', { default: '10Gi', validate: (v) => answerError(() => validateByteSize(v, '--pvc-size', 'storage')) });
+      input.pvcSize = await prompter.input('Claim size', { default: '10Gi', validate: (v) => byRule(() => validateByteSize(v, '--pvc-size', 'storage')) });
       asked.push('--model-pvc', '--pvc-size');
       const note = newClaimNote(preset, input.model ?? '', input.modelPath ?? '/models', input.modelPvc);
       if (note) session.info(note);
@@ -168,16 +169,6 @@ async function existingClaims(session: CommandContext): Promise<string[]> {
     return (await kube.list('v1', 'PersistentVolumeClaim', await session.namespace())).map((c) => c.metadata.name);
   } catch {
     return [];
-  }
-}
-
-/** A prompt answer checked by the flag's own rule: true, or the rule's message. */
-function answerError(check: () => unknown): true | string {
-  try {
-    check();
-    return true;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -3,10 +3,8 @@ import { UsageError } from '../core/errors.js';
 import { didYouMean, matchChoice } from '../core/suggest.js';
 import { oneOf } from '../core/validate.js';
 import type { DryRun } from '../actions/run-options.js';
-
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { DRY_RUN_FLAG, FORCE_CONFLICTS_FLAG } from './groups.js';
+import { addFlags } from './table.js';
 
 /** Connection and terminal options every command takes (also accepted before the command name). */
 export function addConnectionOptions(cmd: Command): Command {
@@ -29,11 +27,11 @@ export function addOutputOption(cmd: Command, formats: string[]): Command {
 
 /** --dry-run, --timeout, --no-wait and --force-conflicts; `waitsFor` says what --no-wait skips waiting for. */
 export function addApplyOptions(cmd: Command, waitsFor = 'the rollout'): Command {
-  return cmd
-    .option('--dry-run [mode]', 'client: print the manifests, send nothing; server: let the API validate them, change nothing')
+  addFlags(cmd, [DRY_RUN_FLAG]);
+  cmd
     .option('--timeout <duration>', 'how long to wait, e.g. 90s, 5m (default: 5m or MLK_TIMEOUT)')
-    .option('--no-wait', `apply and return without waiting for ${waitsFor}`)
-    .option('--force-conflicts', 'take over fields another field manager owns (server-side apply force)');
+    .option('--no-wait', `apply and return without waiting for ${waitsFor}`);
+  return addFlags(cmd, [FORCE_CONFLICTS_FLAG]);
 }
 
 export function parseDryRun(value: unknown): DryRun {

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { oneOf } from '../core/validate.js';
-import { collect } from './options.js';
 
 /**
  * One flag, declared once: the table gives the commander option, where its value goes in the
@@ -17,6 +16,11 @@ export interface FlagSpec<K extends string = string> {
   parse?: (value: string) => string;
   /** The values the flag takes (help and completion list them); any case is accepted and a typo gets the closest suggested (oneOf). */
   choices?: readonly string[];
+}
+
+/** A repeatable option's parser: each value is added to the list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
 }
 
 export function addFlags(cmd: Command, specs: readonly FlagSpec[]): Command {

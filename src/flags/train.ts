@@ -3,11 +3,12 @@ import type { DryRun } from '../actions/run-options.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { CONCURRENCY_POLICIES, RESERVED_NAMES, planTrain, validateTrainOptions, type TrainInput, type TrainPlan } from '../core/train.js';
-import { nameProblem } from '../core/validate.js';
+import { validateImage, validateName } from '../core/validate.js';
 import { commandLine } from './command-line.js';
 import type { CommandContext } from './context.js';
 import { parseDryRun } from './options.js';
 import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
+import { byRule } from './answer.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
 
@@ -154,12 +155,12 @@ async function askForMissing(ctx: CommandContext, input: TrainInput): Promise<bo
   let asked = false;
   if (!input.name) {
     if (!prompter) ctx.missing('NAME', 'the name of the training job');
-    input.name = await prompter.input('Name of the training job', { validate: (v) => nameProblem(v, 'NAME') ?? true });
+    input.name = await prompter.input('Name of the training job', { validate: (v) => byRule(() => validateName(v, 'NAME')) });
     asked = true;
   }
   if (!input.image) {
     if (!prompter) ctx.missing('--image', 'the container image with the training code');
-    input.image = await prompter.input('Container image', { validate: (v) => v.trim() !== '' || 'an image is required' });
+    input.image = await prompter.input('Container image', { validate: (v) => byRule(() => validateImage(v, '--image')) });
     asked = true;
   }
   if (input.command.length === 0 && prompter) {

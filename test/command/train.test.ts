@@ -1030,3 +1030,17 @@ describe('mlk train: quantities a node cannot give', () => {
     expect(r.stderr).toContain('--shm-size "8" is 8 bytes');
   });
 });
+
+describe('mlk train prompts check each answer with the flag rule', () => {
+  it('the image prompt refuses what --image refuses, with the same message', async () => {
+    const validators: Record<string, (v: string) => true | string> = {};
+    const prompter = new ScriptedPrompter({});
+    prompter.input = async (message, options) => {
+      validators[message] = options?.validate as (v: string) => true | string;
+      throw Object.assign(new Error('stop'), { name: 'ExitPromptError' });
+    };
+    await run(['train', 'job1', '--dry-run', '--', 'python', 'train.py'], { tty: true, prompter });
+    expect(validators['Container image']!('Bad Image!')).toContain('--image "Bad Image!" is not a valid image reference');
+    expect(validators['Container image']!('busybox:1.36')).toBe(true);
+  });
+});
