@@ -52,6 +52,8 @@ if [ -z "${MLK_E2E_KUBECONFIG:-}" ]; then
   bash test/cluster/up.sh >/dev/null
   export MLK_E2E_KUBECONFIG="$KUBECONFIG_PATH"
 fi
+[ -n "${MLK_KUBE_SCORE:-}" ] || bash test/cluster/build.sh kube-score
+export MLK_KUBE_SCORE="${MLK_KUBE_SCORE:-$KUBE_SCORE_BIN/kube-score}"
 export MLK_E2E_REQUIRED=1 MLK_E2E_KUBECTL="${MLK_E2E_KUBECTL:-$KUBECTL}" MLK_E2E_HELM="${MLK_E2E_HELM:-$HELM}"
 export MLK_KUBECTL="${MLK_KUBECTL:-$MLK_E2E_KUBECTL}" MLK_HELM="${MLK_HELM:-$MLK_E2E_HELM}"
 

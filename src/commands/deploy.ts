@@ -1,9 +1,16 @@
 import type { Command } from 'commander';
-import { PRESETS, SERVER_IDS } from '../core/presets.js';
+import { PRESETS, SERVER_IDS, type ServerId } from '../core/presets.js';
 import { runDeploy } from '../actions/deploy.js';
 import { addDeployFlags, addDeployRunFlags, prepareDeploy } from '../flags/deploy.js';
 import { addConnectionOptions } from '../flags/options.js';
 import { Session, type Deps } from '../cli/session.js';
+
+function presetHelp(id: ServerId): string {
+  const p = PRESETS[id];
+  const image = p.images.gpu ? `${p.images.cpu}, ${p.images.gpu} with --gpus` : p.images.cpu || 'your --image';
+  const requests = p.requests ? `; requests ${p.requests.cpu} CPU, ${p.requests.memory}` : '';
+  return `  ${id.padEnd(11)} ${p.summary}\n  ${''.padEnd(11)} ${image}${requests}`;
+}
 
 export function registerDeploy(program: Command, deps: Deps): void {
   const deploy = program.command('deploy').description('deploy an app or a model server (a Deployment, and a Service)');
@@ -41,8 +48,8 @@ Examples:
   model.addHelpText(
     'after',
     `
-Presets:
-${SERVER_IDS.map((id) => `  ${id.padEnd(11)} ${PRESETS[id].summary}`).join('\n')}
+Presets (a pinned image, overridable per preset in mlk.yaml images; CPU and memory requests unless --cpu/--memory):
+${SERVER_IDS.map(presetHelp).join('\n')}
 
 --gpus N means N GPUs per pod; vLLM and SGLang also get a tensor-parallel size of N.
 

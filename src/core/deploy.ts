@@ -1,6 +1,6 @@
 import { UsageError } from './errors.js';
 import { mlkLabels, mlkSelector } from './labels.js';
-import { PRESETS, SERVER_IDS, type Probe, type ServerId, type ServerPort } from './presets.js';
+import { PRESETS, presetImage, SERVER_IDS, type Probe, type ServerId, type ServerPort, type ServerPreset } from './presets.js';
 import { containerSecurityContext, validatePodSecurity, type ImageUser, type PodSecurityLevel } from './pod-security.js';
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
@@ -37,6 +37,8 @@ export interface DeployInput extends ResourceInput {
   probePath?: string;
   args: string[];
   registry?: string;
+  /** mlk.yaml's `images`: a preset's image instead of its pinned default. */
+  presetImages?: Record<string, string>;
   gpuResource: string;
   podSecurity?: string;
 }
@@ -111,7 +113,8 @@ function validatePorts(ports: string[], flag: string): ServerPort[] {
 export function validateDeployOptions(input: DeployInput): DeployOptions {
   const name = validateName(input.name, 'NAME');
   validateName(input.namespace, '--namespace');
-  const resources = validateResources(input);
+  const server = input.kind === 'model' && input.server !== undefined ? oneOf(input.server, SERVER_IDS, '--server') : undefined;
+  const resources = validateResources(withPresetRequests(input, server && PRESETS[server]));
   const replicas = input.replicas === undefined ? 1 : parseInteger(input.replicas, '--replicas', 0, 10_000);
   const env = validateEnv(input.env);
   const envFromSecret = validateSecretNames(input.envFromSecret);
@@ -155,12 +158,11 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     return { ...common, kind: 'app', image, model: '', ports, serviceType, securityContext };
   }
 
-  if (input.server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
-  const server = oneOf(input.server, SERVER_IDS, '--server');
+  if (server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
   const preset = PRESETS[server];
   const model = validateModel(input.model, server);
   if (server === 'custom' && !input.image) throw new UsageError('--image is required for --server custom');
-  const image = withRegistry(validateImage(input.image ?? preset.image(resources.gpus), '--image'), input.registry);
+  const image = withRegistry(validateImage(input.image ?? presetImage(preset, resources.gpus, input.presetImages), '--image'), input.registry);
   const ports = server === 'custom' ? validatePorts(input.ports, '--port') : preset.ports;
   if (server === 'custom' && ports.length === 0) throw new UsageError('--port is required for --server custom');
   if (server !== 'custom' && input.ports.length > 0)
@@ -169,6 +171,19 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
   const securityContext = containerSecurityContext(presetImageUser(server, input.image, image), podSecurity);
   return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath, securityContext };
+}
+
+/**
+ * The preset's CPU and memory requests where the user set none (by flag or config). A limit given
+ * without its request keeps Kubernetes' own default, a request equal to the limit.
+ */
+function withPresetRequests(input: DeployInput, preset: ServerPreset | undefined): DeployInput {
+  if (!preset?.requests) return input;
+  return {
+    ...input,
+    cpu: input.cpu ?? (input.cpuLimit === undefined ? preset.requests.cpu : undefined),
+    memory: input.memory ?? (input.memoryLimit === undefined ? preset.requests.memory : undefined),
+  };
 }
 
 /** Who the image runs as: known for a preset's own image, unknown for one given with --image. */

@@ -4,6 +4,11 @@ export interface ServerPort {
   port: number;
 }
 
+/**
+ * Liveness is a TCP check for the LLM servers and TorchServe: a server busy with requests still accepts
+ * connections, so it is not restarted under load, while its health path (readiness) takes it out of the
+ * Service. A liveness check equal to readiness would restart a pod for being busy.
+ */
 export interface Probe {
   path?: string; // httpGet path; absent means a TCP check
   port: string; // a named container port
@@ -19,7 +24,14 @@ export interface PresetInput {
 export interface ServerPreset {
   id: ServerId;
   summary: string;
-  image: (gpus: number) => string;
+  /**
+   * The image, pinned to a version checked against the server's docs (never `latest`, which changes
+   * under a running Deployment); `gpu` when the project ships a separate GPU build. mlk.yaml's `images`
+   * overrides either (see presetImage).
+   */
+  images: { cpu: string; gpu?: string };
+  /** CPU and memory requests by default, so the scheduler can place the pod and a CPU autoscaler has a base. */
+  requests?: { cpu: string; memory: string };
   ports: ServerPort[];
   command?: string[];
   args: (input: PresetInput) => string[];
@@ -60,7 +72,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'tf-serving',
     gpuServer: false,
     summary: 'TensorFlow Serving (REST 8501, gRPC 8500)',
-    image: (gpus) => (gpus > 0 ? 'tensorflow/serving:latest-gpu' : 'tensorflow/serving:latest'),
+    images: { cpu: 'tensorflow/serving:2.19.1', gpu: 'tensorflow/serving:2.19.1-gpu' },
+    // KServe's TF Serving runtime requests 1 CPU and 2Gi; half of that fits the primer's small model.
+    requests: { cpu: '500m', memory: '1Gi' },
     ports: [
       { name: 'http', port: 8501 },
       { name: 'grpc', port: 8500 },
@@ -80,7 +94,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'triton',
     gpuServer: true,
     summary: 'NVIDIA Triton Inference Server (HTTP 8000, gRPC 8001, metrics 8002)',
-    image: () => 'nvcr.io/nvidia/tritonserver:25.01-py3',
+    images: { cpu: 'nvcr.io/nvidia/tritonserver:25.01-py3' },
+    // as KServe's Triton runtime
+    requests: { cpu: '1', memory: '2Gi' },
     ports: [
       { name: 'http', port: 8000 },
       { name: 'grpc', port: 8001 },
@@ -102,7 +118,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'vllm',
     gpuServer: true,
     summary: 'vLLM OpenAI-compatible server (HTTP 8000)',
-    image: () => 'vllm/vllm-openai:latest',
+    images: { cpu: 'vllm/vllm-openai:v0.11.0' },
+    // vLLM's Kubernetes guide: the weights pass through host memory while they load.
+    requests: { cpu: '2', memory: '6Gi' },
     ports: [{ name: 'http', port: 8000 }],
     command: ['vllm', 'serve'],
     args: (i) => [
@@ -112,8 +130,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
       `--served-model-name=${i.model}`,
       ...(i.gpus > 1 ? [`--tensor-parallel-size=${i.gpus}`] : []),
     ],
-    liveness: { path: '/health', port: 'http' },
-    readiness: { path: '/v1/models', port: 'http' },
+    liveness: { port: 'http' },
+    // /health, as vLLM's Kubernetes guide and KServe: every /v1 path answers 401 once an API key is set.
+    readiness: { path: '/health', port: 'http' },
     startupBudgetSeconds: 1800,
     sharedMemory: true,
     huggingFaceCache: true,
@@ -124,7 +143,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'torchserve',
     gpuServer: false,
     summary: 'TorchServe (inference 8080, management 8081, metrics 8082)',
-    image: (gpus) => (gpus > 0 ? 'pytorch/torchserve:latest-gpu' : 'pytorch/torchserve:latest'),
+    images: { cpu: 'pytorch/torchserve:0.12.0-cpu', gpu: 'pytorch/torchserve:0.12.0-gpu' },
+    // as KServe's TorchServe runtime
+    requests: { cpu: '1', memory: '2Gi' },
     ports: [
       { name: 'http', port: 8080 },
       { name: 'management', port: 8081 },
@@ -139,7 +160,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
       '--ts-config=/home/model-server/config.properties',
       '--disable-token-auth',
     ],
-    liveness: { path: '/ping', port: 'http' },
+    liveness: { port: 'http' },
     readiness: { path: '/ping', port: 'http' },
     startupBudgetSeconds: 600,
     sharedMemory: false,
@@ -155,7 +176,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'sglang',
     gpuServer: true,
     summary: 'SGLang (HTTP 30000)',
-    image: () => 'lmsysorg/sglang:latest',
+    images: { cpu: 'lmsysorg/sglang:v0.5.6.post1' },
+    // as vLLM: the same kind of server, loading the same weights
+    requests: { cpu: '2', memory: '6Gi' },
     ports: [{ name: 'http', port: 30000 }],
     command: ['python3', '-m', 'sglang.launch_server'],
     args: (i) => [
@@ -165,7 +188,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
       `--served-model-name=${i.model}`,
       ...(i.gpus > 1 ? [`--tp=${i.gpus}`] : []),
     ],
-    liveness: { path: '/health', port: 'http' },
+    liveness: { port: 'http' },
     readiness: { path: '/health', port: 'http' },
     startupBudgetSeconds: 1800,
     sharedMemory: true,
@@ -177,7 +200,7 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     id: 'custom',
     gpuServer: false,
     summary: 'any image: your own ports and probe path',
-    image: () => '',
+    images: { cpu: '' },
     ports: [],
     args: () => [],
     startupBudgetSeconds: 600,
@@ -187,3 +210,17 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     modelRequired: false,
   },
 };
+
+/** The key of a preset's image in mlk.yaml's `images`: the preset's id, with `-gpu` for its GPU build. */
+export function imageKey(preset: ServerPreset, gpus: number): string {
+  return gpus > 0 && preset.images.gpu ? `${preset.id}-gpu` : preset.id;
+}
+
+/** Every key mlk.yaml's `images` takes. */
+export const IMAGE_KEYS: string[] = SERVER_IDS.filter((id) => id !== 'custom').flatMap((id) => (PRESETS[id].images.gpu ? [id, `${id}-gpu`] : [id]));
+
+/** The image a preset runs: mlk.yaml's override for its key, else the pinned default. */
+export function presetImage(preset: ServerPreset, gpus: number, overrides: Record<string, string> = {}): string {
+  const key = imageKey(preset, gpus);
+  return overrides[key] ?? (gpus > 0 && preset.images.gpu ? preset.images.gpu : preset.images.cpu);
+}

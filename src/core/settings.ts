@@ -1,9 +1,11 @@
 import { parseDuration } from './duration.js';
 import { UsageError } from './errors.js';
+import { IMAGE_KEYS } from './presets.js';
 import {
   validateByteSize,
   validateContextName,
   validateExtendedResource,
+  validateImage,
   validateLabelKey,
   validateName,
   validatePath,
@@ -24,6 +26,8 @@ export interface FileConfig {
   gpuResource?: string;
   gpuProductLabel?: string;
   resources?: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
+  /** A preset's image instead of its pinned default, by preset (`vllm`, `tf-serving-gpu`). */
+  images?: Record<string, string>;
 }
 
 export interface Settings {
@@ -37,9 +41,22 @@ export interface Settings {
   gpuResource: string;
   gpuProductLabel: string;
   resources: { cpu?: string; memory?: string; cpuLimit?: string; memoryLimit?: string };
+  images: Record<string, string>;
 }
 
-const KEYS = ['namespace', 'context', 'kubeconfig', 'registry', 'templates', 'storageClass', 'timeout', 'gpuResource', 'gpuProductLabel', 'resources'];
+const KEYS = [
+  'namespace',
+  'context',
+  'kubeconfig',
+  'registry',
+  'templates',
+  'storageClass',
+  'timeout',
+  'gpuResource',
+  'gpuProductLabel',
+  'resources',
+  'images',
+];
 const RESOURCE_KEYS = ['cpu', 'memory', 'cpuLimit', 'memoryLimit'];
 
 export const ENV_NAMES = {
@@ -94,6 +111,8 @@ export function checkFileConfig(data: unknown, source: string): FileConfig {
         resources[rk] = String(rv);
       }
       config.resources = resources;
+    } else if (key === 'images') {
+      config.images = checkImages(value, source);
     } else if (typeof value === 'string' || (key === 'timeout' && typeof value === 'number')) {
       // a bare number of seconds is the likely meaning of `timeout: 90`: the duration rule refuses it with an example
       config[key] = String(value);
@@ -102,6 +121,21 @@ export function checkFileConfig(data: unknown, source: string): FileConfig {
     }
   }
   return config as FileConfig;
+}
+
+/** mlk.yaml's `images`: preset keys to image references, each checked by --image's rule. */
+function checkImages(value: unknown, source: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new UsageError(`${source}: images must be a mapping of preset to image (keys: ${IMAGE_KEYS.join(', ')}), not ${yamlKind(value)}`);
+  }
+  const images: Record<string, string> = {};
+  for (const [key, image] of Object.entries(value)) {
+    if (!IMAGE_KEYS.includes(key)) throw new UsageError(`${source}: unknown setting "images.${key}" (known: ${IMAGE_KEYS.join(', ')})`);
+    if (typeof image !== 'string')
+      throw new UsageError(`${source}: images.${key} must be an image reference such as vllm/vllm-openai:v0.11.0, not ${yamlKind(image)}`);
+    images[key] = validateImage(image, `${source}: images.${key}`);
+  }
+  return images;
 }
 
 /** Each setting's rule: the same one its flag goes through; `what` names the source (--timeout, MLK_TIMEOUT, mlk.yaml: timeout). */
@@ -178,6 +212,7 @@ export function resolveSettings(
     gpuResource: pick('gpuResource') ?? 'nvidia.com/gpu',
     gpuProductLabel: pick('gpuProductLabel') ?? 'nvidia.com/gpu.product',
     resources: { cpu: resource('cpu'), memory: resource('memory'), cpuLimit: resource('cpuLimit'), memoryLimit: resource('memoryLimit') },
+    images: file.images ?? {},
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
 import { validateDeployOptions, validateModel, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
-import { PRESETS, SERVER_IDS } from '../core/presets.js';
+import { PRESETS, presetImage, SERVER_IDS } from '../core/presets.js';
 import { oneOf, validateByteSize, validateImage, validateName, validateSubdomain } from '../core/validate.js';
 import { validateResources } from '../core/workload.js';
 import type { RunDeployOptions } from '../actions/run-options.js';
@@ -24,7 +24,7 @@ const APP_FLAGS: FlagSpec<InputKey>[] = [
 
 const MODEL_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'server', flags: '--server <preset>', description: `server preset: ${SERVER_IDS.join('|')}` },
-  { key: 'image', flags: '--image <image>', description: "container image (default: the preset's)" },
+  { key: 'image', flags: '--image <image>', description: "container image (default: the preset's pinned image, or mlk.yaml images)" },
   { key: 'model', flags: '--model <name>', description: 'model name (tf-serving, torchserve, triton) or id/path (vllm, sglang)' },
   { key: 'modelPvc', flags: '--model-pvc <claim>', description: 'PersistentVolumeClaim holding the model, mounted at --model-path' },
   { key: 'modelPath', flags: '--model-path <path>', description: 'where the model volume is mounted (default /models)' },
@@ -125,7 +125,7 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   }
   if (!input.image && (wizard || input.server === 'custom') && prompter) {
     asked.push('--image');
-    const fallback = preset.image(Number(input.gpus ?? 0) || 0);
+    const fallback = presetImage(preset, Number(input.gpus ?? 0) || 0, input.presetImages);
     input.image = await prompter.input('Container image', { default: fallback || undefined, validate: (v) => byRule(() => validateImage(v, '--image')) });
   }
   if (!input.model && preset.modelRequired) {
@@ -192,7 +192,7 @@ export async function prepareDeploy(
   const dryRun = parseDryRun(run.dryRun);
   // Validation comes before any request: the namespace from the cluster is looked up only afterwards.
   const known = dryRun === 'client' ? session.offlineNamespace() : session.settings.namespace;
-  const { resources, storageClass, registry, gpuResource } = session.settings;
+  const { resources, storageClass, registry, gpuResource, images: presetImages } = session.settings;
   const input: DeployInput = {
     ports: [],
     env: [],
@@ -201,6 +201,7 @@ export async function prepareDeploy(
     ...resources,
     storageClass,
     registry,
+    presetImages,
     ...flags,
     kind,
     name,

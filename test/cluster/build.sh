@@ -84,9 +84,15 @@ PY
   done_marker "$CLIENT_BIN"
 }
 
+# `build.sh kube-score`: only the manifest checker (a run against another cluster needs nothing else).
+if [ "${1:-}" = kube-score ]; then
+  install_tool "$KUBE_SCORE_BIN" github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
+  exit 0
+fi
 fetch_clients
 build_kubernetes
 build_etcd
 install_tool "$KWOK_BIN" sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION"
 install_tool "$METRICS_BIN" sigs.k8s.io/metrics-server/cmd/metrics-server "$METRICS_SERVER_VERSION"
+install_tool "$KUBE_SCORE_BIN" github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
 log "binaries ready under $CACHE_ROOT"

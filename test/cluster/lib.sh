@@ -9,6 +9,7 @@ ETCD_BIN="$CACHE_ROOT/etcd-$ETCD_VERSION"
 KWOK_BIN="$CACHE_ROOT/kwok-$KWOK_VERSION"
 METRICS_BIN="$CACHE_ROOT/metrics-server-$METRICS_SERVER_VERSION"
 CLIENT_BIN="$CACHE_ROOT/clients-${KUBECTL_LAYER_PACKAGE##*/}"
+KUBE_SCORE_BIN="$CACHE_ROOT/kube-score-$KUBE_SCORE_VERSION"
 log() { printf '[cluster] %s\n' "$*" >&2; }
 
 # Ports (all on 127.0.0.1); override one with the environment variable of the same name, or shift

@@ -68,7 +68,7 @@ describe('prompts in a real pseudo-terminal', () => {
       ENV,
     );
     expect(r.screen).toContain(
-      'Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:latest --model facebook/opt-125m --gpus 1 --namespace default --dry-run',
+      'Equivalent command: mlk deploy model chat --server vllm --image vllm/vllm-openai:v0.11.0 --model facebook/opt-125m --gpus 1 --namespace default --dry-run',
     );
     expect(r.screen).toContain('--served-model-name=facebook/opt-125m');
     expect(r.code).toBe(0);
