@@ -1,6 +1,6 @@
 import { MlkError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
-import { disruptionBudgetWanted, downloadsIntoClaim, serviceForRedeploy, type DeployPlan } from '../core/deploy.js';
+import { claimSharingNote, disruptionBudgetWanted, downloadsIntoClaim, serviceForRedeploy, type DeployPlan } from '../core/deploy.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
 import { endpointLines } from '../core/endpoints.js';
@@ -38,6 +38,10 @@ async function removeBudget(ctx: ActionContext, plan: DeployPlan, replicas: numb
 /** The only step with side effects: check the claim, apply, wait, report. */
 export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDeployOptions): Promise<void> {
   if (run.dryRun === 'client') {
+    for (const claim of plan.claims) {
+      const note = claim.object && claimSharingNote(claim.name, plan.options.replicas, [plan.options.accessMode]);
+      if (note) ctx.info(note);
+    }
     ctx.out(formatObjects(plan.objects, run.output === 'json' ? 'json' : 'yaml'));
     return;
   }
@@ -51,16 +55,19 @@ export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDe
   if (run.helm) return runHelmDeploy(ctx, plan, { ...run, helm: run.helm });
   const kube = await ctx.kube();
   let objects = plan.objects;
-  if (plan.claim) {
-    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: plan.options.namespace });
+  for (const claim of plan.claims) {
+    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: claim.name, namespace: plan.options.namespace });
+    const modes: string[] = existing ? (existing.spec?.accessModes ?? []) : [plan.options.accessMode];
+    const note = claimSharingNote(claim.name, plan.options.replicas, modes);
+    if (note) ctx.info(note);
     if (existing) {
-      objects = objects.filter((o) => o !== plan.claim!.object);
-      if (plan.claim.object) ctx.info(`Using the existing claim ${plan.claim.name}; --pvc-size is not applied to it.`);
-      if (downloadsIntoClaim(plan.options))
+      objects = objects.filter((o) => o !== claim.object);
+      if (claim.object) ctx.info(`Using the existing claim ${claim.name}; --pvc-size is not applied to it.`);
+      if (claim.flag === '--model-pvc' && downloadsIntoClaim(plan.options))
         ctx.info(`${plan.options.server} downloads ${plan.options.model} onto it (HF_HOME); to serve files already on the claim, leave out --pvc-size.`);
-    } else if (!plan.claim.object) {
+    } else if (!claim.object) {
       throw new MlkError(
-        `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${plan.options.namespace}`,
+        `PersistentVolumeClaim ${claim.name} (${claim.flag}) does not exist in namespace ${plan.options.namespace}`,
         `pass --pvc-size (e.g. --pvc-size 10Gi) to let mlk create it, or create it first`,
       );
     }
@@ -89,7 +96,11 @@ export async function runDeploy(ctx: ActionContext, plan: DeployPlan, run: RunDe
     ctx.info(`Not waiting. Follow the rollout with: kubectl rollout status deployment/${plan.options.name} -n ${plan.options.namespace}`);
     return;
   }
-  const progress = await ctx.progress(`Waiting for deployment/${plan.options.name}`);
+  const { strategy } = plan.options;
+  const rolls = live && results.find((r) => r.object.kind === 'Deployment')?.outcome !== 'unchanged';
+  const how = rolls && strategy.type === 'recreate' ? ' (recreate: the old pods stop before the new ones start)' : '';
+  if (rolls && strategy.reason) ctx.info(`deployment/${plan.options.name} is recreated, not rolled: ${strategy.reason} (--strategy rolling to change).`);
+  const progress = await ctx.progress(`Waiting for deployment/${plan.options.name}${how}`);
   const started = ctx.now();
   try {
     const { ready, desired } = await waitForRollout({ kube, progress, sleep: ctx.sleep, now: ctx.now, signal: ctx.signal }, deployment, run.timeoutMs);

@@ -49,24 +49,24 @@ export async function runHelmDeploy(ctx: ActionContext, plan: DeployPlan, run: R
   const helm = helmContext(ctx);
   const major = await helmMajorVersion(helm);
   const kube = await ctx.kube();
-  let withoutClaim = false;
+  const withoutClaims: string[] = [];
   let objects = plan.objects;
-  if (plan.claim) {
-    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: plan.claim.name, namespace: o.namespace });
+  for (const claim of plan.claims) {
+    const existing = await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: claim.name, namespace: o.namespace });
     const owner = existing ? releaseOf(existing) : undefined;
     if (existing && !(owner?.release === release && (owner.namespace ?? o.namespace) === o.namespace)) {
-      withoutClaim = true;
-      objects = objects.filter((x) => x !== plan.claim!.object);
-      if (plan.claim.object) ctx.info(`Using the existing claim ${plan.claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
-    } else if (!existing && !plan.claim.object) {
+      withoutClaims.push(claim.name);
+      objects = objects.filter((x) => x !== claim.object);
+      if (claim.object) ctx.info(`Using the existing claim ${claim.name}; it stays outside the release and --pvc-size is not applied to it.`);
+    } else if (!existing && !claim.object) {
       throw new MlkError(
-        `PersistentVolumeClaim ${plan.claim.name} does not exist in namespace ${o.namespace}`,
+        `PersistentVolumeClaim ${claim.name} (${claim.flag}) does not exist in namespace ${o.namespace}`,
         'pass --pvc-size (e.g. --pvc-size 10Gi) to let mlk create it in the release, or create it first',
       );
     }
   }
   const previous = await releaseStatus(helm, release, o.namespace);
-  const { files } = deployChart(o, ctx.templates, { withoutClaim, generator: 'mlk', release });
+  const { files } = deployChart(o, ctx.templates, { withoutClaims, generator: 'mlk', release });
   const dryRun = run.dryRun === 'server' ? 'server' : undefined;
   const wait = run.wait && !dryRun;
   await withTempChart(files, async (dir) => {

@@ -9,7 +9,10 @@ function presetHelp(id: ServerId): string {
   const p = PRESETS[id];
   const image = p.images.gpu ? `${p.images.cpu}, ${p.images.gpu} with --gpus` : p.images.cpu || 'your --image';
   const requests = p.requests ? `; requests ${p.requests.cpu} CPU, ${p.requests.memory}` : '';
-  return `  ${id.padEnd(11)} ${p.summary}\n  ${''.padEnd(11)} ${image}${requests}`;
+  const gpus = p.defaultGpus ? `; ${p.defaultGpus} GPU unless --gpus` : '';
+  const lines = [`  ${id.padEnd(11)} ${p.summary}`, `  ${''.padEnd(11)} ${image}${requests}${gpus}`];
+  if (p.note) lines.push(`  ${''.padEnd(11)} ${p.note}`);
+  return lines.join('\n');
 }
 
 export function registerDeploy(program: Command, deps: Deps): void {
@@ -52,11 +55,16 @@ Presets (a pinned image, overridable per preset in mlk.yaml images; CPU and memo
 ${SERVER_IDS.map(presetHelp).join('\n')}
 
 --gpus N means N GPUs per pod; vLLM and SGLang also get a tensor-parallel size of N.
+A Hugging Face token for gated models: --env-from-secret hf-token, a Secret with the key HF_TOKEN
+(kubectl create secret generic hf-token --from-literal=HF_TOKEN=...).
+Several replicas on one claim: ReadWriteOnce attaches to one node only; replicas on several nodes
+need a ReadOnlyMany or ReadWriteMany claim (--access-mode for a claim mlk creates).
 
 Examples:
-  mlk deploy model tf-model-server --server tf-serving --model my_model --model-pvc model-pvc --pvc-size 10Gi --replicas 2 --service-name tf-model-service
-  mlk deploy model llama --server vllm --model meta-llama/Llama-3.1-8B-Instruct --gpus 2 --env-from-secret hf-token
-  mlk deploy model tf-model-server --server tf-serving --model my_model --dry-run -o yaml`,
+  mlk deploy model tf-model-server --server tf-serving --model my_model --model-pvc model-pvc --pvc-size 10Gi --access-mode ReadWriteMany --replicas 2 --service-name tf-model-service
+  mlk deploy model llama --server vllm --model meta-llama/Llama-3.1-8B-Instruct --gpus 2 --env-from-secret hf-token --cache-pvc hf-cache --pvc-size 100Gi
+  mlk deploy model qwen --server vllm --model-pvc weights --model /models/qwen2.5-7b --served-model-name qwen
+  mlk deploy model tf-model-server --server tf-serving --model my_model --model-pvc model-pvc --dry-run -o yaml`,
   );
   model.action(async (name: string | undefined, args: string[], flags: Record<string, unknown>, cmd: Command) => {
     const session = new Session(deps, cmd.optsWithGlobals());

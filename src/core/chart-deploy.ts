@@ -15,8 +15,8 @@ export function deployChartParts(o: DeployOptions, templates: TemplateSource): {
 }
 
 export interface DeployChartOptions {
-  /** Leave the claim out (it exists already and belongs to someone else). */
-  withoutClaim?: boolean;
+  /** Claims to leave out, by name (they exist already and belong to someone else). */
+  withoutClaims?: string[];
   generator?: string;
   version?: string;
   /** Label every object (and pod) with the Helm release it is installed as (HELM_RELEASE_LABEL). */
@@ -40,9 +40,9 @@ export function deployChart(o: DeployOptions, templates: TemplateSource, options
       version: options.version,
       appVersion: imageTag(o.image),
       generator: options.generator,
-      parts: (options.withoutClaim ? parts.filter((p) => p.template !== 'pvc') : parts).map((p) =>
-        options.release ? withReleaseLabel(p, options.release) : p,
-      ),
+      parts: parts
+        .filter((p) => !(p.template === 'pvc' && options.withoutClaims?.includes(String(p.values.name))))
+        .map((p) => (options.release ? withReleaseLabel(p, options.release) : p)),
     },
     templates,
   );

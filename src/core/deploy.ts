@@ -1,6 +1,16 @@
 import { UsageError } from './errors.js';
 import { mlkLabels, mlkSelector } from './labels.js';
-import { PRESETS, presetImage, SERVER_IDS, type Probe, type ServerId, type ServerPort, type ServerPreset } from './presets.js';
+import {
+  modelVolumeHint,
+  PRESETS,
+  presetImage,
+  SERVER_IDS,
+  servedModelName,
+  type Probe,
+  type ServerId,
+  type ServerPort,
+  type ServerPreset,
+} from './presets.js';
 import { containerSecurityContext, validatePodSecurity, type ImageUser, type PodSecurityLevel } from './pod-security.js';
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
@@ -13,6 +23,8 @@ import { MANAGED_BY, MLK } from './labels.js';
 export const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer'] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 export const ACCESS_MODES = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'] as const;
+export const STRATEGIES = ['rolling', 'recreate'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
 
 /** Flags as typed by the user (strings), after config defaults are filled in. */
 export interface DeployInput extends ResourceInput {
@@ -24,9 +36,13 @@ export interface DeployInput extends ResourceInput {
   model?: string;
   modelPvc?: string;
   modelPath?: string;
+  servedModelName?: string;
+  cachePvc?: string;
   pvcSize?: string;
   accessMode?: string;
   storageClass?: string;
+  shmSize?: string;
+  strategy?: string;
   replicas?: string;
   ports: string[];
   env: string[];
@@ -52,9 +68,17 @@ export interface DeployOptions {
   model: string;
   modelPvc?: string;
   modelPath: string;
+  /** The name vLLM and SGLang answer to (--served-model-name, else from --model). */
+  servedName: string;
+  /** A claim for the Hugging Face cache (vLLM, SGLang), so a restart does not download again. */
+  cachePvc?: string;
   pvcSize?: string;
   accessMode: string;
   storageClass?: string;
+  /** The size of the in-memory /dev/shm of a preset that has one. */
+  shmSize?: string;
+  /** How a re-deploy replaces pods, and why when mlk chose it (GPUs, a ReadWriteOnce claim). */
+  strategy: { type: Strategy; reason?: string };
   replicas: number;
   /** --replicas was given; otherwise a re-deploy keeps the live count (set by mlk scale or an autoscaler). */
   replicasGiven: boolean;
@@ -80,8 +104,8 @@ export interface DeployPlan {
   options: DeployOptions;
   /** The objects in apply order. */
   objects: KubeObject[];
-  /** The model claim: created only when it does not exist yet (and --pvc-size is given). */
-  claim?: { name: string; object?: KubeObject };
+  /** The model and cache claims: each created only when it does not exist yet (and --pvc-size is given). */
+  claims: PlannedClaim[];
   deployment: KubeObject;
   service?: KubeObject;
   /**
@@ -90,6 +114,14 @@ export interface DeployPlan {
    * with that count (see disruptionBudgetWanted).
    */
   disruptionBudget: KubeObject;
+}
+
+export interface PlannedClaim {
+  name: string;
+  /** The flag that names it, for errors. */
+  flag: '--model-pvc' | '--cache-pvc';
+  /** The claim to create when it does not exist (--pvc-size given). */
+  object?: KubeObject;
 }
 
 /** A PodDisruptionBudget is planned from this many replicas on; below it a re-deploy removes mlk's. */
@@ -114,7 +146,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const name = validateName(input.name, 'NAME');
   validateName(input.namespace, '--namespace');
   const server = input.kind === 'model' && input.server !== undefined ? oneOf(input.server, SERVER_IDS, '--server') : undefined;
-  const resources = validateResources(withPresetRequests(input, server && PRESETS[server]));
+  const resources = validateResources(withPresetDefaults(input, server && PRESETS[server]));
   const replicas = input.replicas === undefined ? 1 : parseInteger(input.replicas, '--replicas', 0, 10_000);
   const env = validateEnv(input.env);
   const envFromSecret = validateSecretNames(input.envFromSecret);
@@ -123,16 +155,22 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const accessMode = oneOf(input.accessMode ?? 'ReadWriteOnce', ACCESS_MODES, '--access-mode');
   const pvcSize = validateByteSize(input.pvcSize, '--pvc-size', 'storage');
   const modelPvc = input.modelPvc === undefined ? undefined : validateSubdomain(input.modelPvc, '--model-pvc');
-  if (pvcSize && !modelPvc) throw new UsageError('--pvc-size needs --model-pvc NAME: the claim to create');
+  const cachePvc = input.cachePvc === undefined ? undefined : validateSubdomain(input.cachePvc, '--cache-pvc');
+  if (pvcSize && !modelPvc && !cachePvc) throw new UsageError('--pvc-size needs --model-pvc NAME or --cache-pvc NAME: the claim to create');
+  if (modelPvc && modelPvc === cachePvc)
+    throw new UsageError(`--cache-pvc ${cachePvc} is also --model-pvc: with --pvc-size the model claim holds the download already`);
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
   const podSecurity = validatePodSecurity(input.podSecurity);
   const modelPath = input.modelPath ?? '/models';
   if (!modelPath.startsWith('/') || /\s/.test(modelPath)) throw new UsageError(`--model-path "${modelPath}" must be an absolute path`);
+  const shmSize = validateByteSize(input.shmSize, '--shm-size');
+  const strategy = input.strategy === undefined ? undefined : oneOf(input.strategy, STRATEGIES, '--strategy');
   const common = {
     name,
     namespace: input.namespace,
     modelPvc,
     modelPath,
+    cachePvc,
     pvcSize,
     accessMode,
     storageClass,
@@ -150,18 +188,32 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   };
 
   if (input.kind === 'app') {
+    for (const [flag, value] of [
+      ['--cache-pvc', cachePvc],
+      ['--shm-size', shmSize],
+      ['--served-model-name', input.servedModelName],
+    ] as const)
+      if (value !== undefined) throw new UsageError(`${flag} is for mlk deploy model`);
     const image = withRegistry(validateImage(input.image, '--image'), input.registry);
     const serviceType = input.expose === undefined ? undefined : oneOf(input.expose, SERVICE_TYPES, '--expose');
     const ports = validatePorts(input.ports, '--port');
     if (serviceType && ports.length === 0) throw new UsageError('--expose needs at least one --port to put in the Service');
     const securityContext = containerSecurityContext({ kind: 'unknown' }, podSecurity);
-    return { ...common, kind: 'app', image, model: '', ports, serviceType, securityContext };
+    const rollout = chooseStrategy(strategy, resources.gpus, modelPvc && accessMode);
+    return { ...common, kind: 'app', image, model: '', servedName: '', ports, serviceType, securityContext, strategy: rollout };
   }
 
   if (server === undefined) throw new UsageError(`--server is required: one of ${SERVER_IDS.join(', ')}`);
   const preset = PRESETS[server];
-  const model = validateModel(input.model, server);
+  const model = validateModel(input.model, server, { modelPvc, modelPath });
   if (server === 'custom' && !input.image) throw new UsageError('--image is required for --server custom');
+  if (preset.modelVolumeNeeded && !modelPvc && input.image === undefined) throw new UsageError(modelVolumeHint(preset));
+  if (preset.gpuNeeded && resources.gpus === 0 && input.image === undefined)
+    throw new UsageError(`--gpus 0 cannot run --server ${server}: ${preset.gpuNeeded}`);
+  const servedName = validateServedName(input.servedModelName, preset, model);
+  if (cachePvc && !preset.huggingFaceCache)
+    throw new UsageError(`--cache-pvc is for the servers that download from the Hugging Face hub (vllm, sglang), not --server ${server}`);
+  if (shmSize && !preset.sharedMemory) throw new UsageError(`--shm-size: --server ${server} has no in-memory /dev/shm`);
   const image = withRegistry(validateImage(input.image ?? presetImage(preset, resources.gpus, input.presetImages), '--image'), input.registry);
   const ports = server === 'custom' ? validatePorts(input.ports, '--port') : preset.ports;
   if (server === 'custom' && ports.length === 0) throw new UsageError('--port is required for --server custom');
@@ -170,20 +222,66 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
   const securityContext = containerSecurityContext(presetImageUser(server, input.image, image), podSecurity);
-  return { ...common, kind: 'model', image, server, model, ports, serviceType, probePath: input.probePath, securityContext };
+  const rollout = chooseStrategy(strategy, resources.gpus, modelPvc && accessMode);
+  return {
+    ...common,
+    kind: 'model',
+    image,
+    server,
+    model,
+    servedName,
+    shmSize: preset.sharedMemory ? (shmSize ?? preset.sharedMemory) : undefined,
+    ports,
+    serviceType,
+    probePath: input.probePath,
+    securityContext,
+    strategy: rollout,
+  };
 }
 
 /**
- * The preset's CPU and memory requests where the user set none (by flag or config). A limit given
- * without its request keeps Kubernetes' own default, a request equal to the limit.
+ * The preset's GPUs, CPU and memory requests where the user set none (by flag or config). A limit
+ * given without its request keeps Kubernetes' own default, a request equal to the limit.
  */
-function withPresetRequests(input: DeployInput, preset: ServerPreset | undefined): DeployInput {
-  if (!preset?.requests) return input;
+export function withPresetDefaults(input: DeployInput, preset: ServerPreset | undefined): DeployInput {
+  if (!preset) return input;
   return {
     ...input,
-    cpu: input.cpu ?? (input.cpuLimit === undefined ? preset.requests.cpu : undefined),
-    memory: input.memory ?? (input.memoryLimit === undefined ? preset.requests.memory : undefined),
+    gpus: input.gpus ?? (preset.defaultGpus === undefined ? undefined : String(preset.defaultGpus)),
+    cpu: input.cpu ?? (input.cpuLimit === undefined ? preset.requests?.cpu : undefined),
+    memory: input.memory ?? (input.memoryLimit === undefined ? preset.requests?.memory : undefined),
   };
+}
+
+/**
+ * A rolling update starts a new pod before an old one stops, so it needs a spare GPU, and a second
+ * node may have to attach a ReadWriteOnce claim (which fails). mlk recreates such pods unless
+ * --strategy says otherwise.
+ */
+function chooseStrategy(given: Strategy | undefined, gpus: number, claimAccess: string | undefined | false): { type: Strategy; reason?: string } {
+  if (given) return { type: given };
+  if (gpus > 0) return { type: 'recreate', reason: 'the pods ask for GPUs, and a rolling update would need a spare one' };
+  if (claimAccess === 'ReadWriteOnce' || claimAccess === 'ReadWriteOncePod')
+    return { type: 'recreate', reason: `the model claim is ${claimAccess}, which a new pod on another node cannot attach while the old one holds it` };
+  return { type: 'rolling' };
+}
+
+/** --served-model-name: for vLLM and SGLang only; by default a path's last part, else the model id. */
+function validateServedName(value: string | undefined, preset: ServerPreset, model: string): string {
+  if (value === undefined) return preset.servesModelName ? servedModelName(model) : '';
+  if (!preset.servesModelName) throw new UsageError(`--served-model-name is for vllm and sglang, not --server ${preset.id}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/.test(value))
+    throw new UsageError(`--served-model-name ${JSON.stringify(value.slice(0, 60))} may hold only letters, digits, '.', '_', '-' and '/' (at most 255)`);
+  return value;
+}
+
+/**
+ * Several replicas on one ReadWriteOnce claim: they all must land on the node that attached it (the
+ * primer's example does this). Said once, with the access mode replicas on several nodes need.
+ */
+export function claimSharingNote(claim: string, replicas: number, accessModes: string[]): string | undefined {
+  if (replicas < 2 || !accessModes.length || !accessModes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) return undefined;
+  return `${replicas} replicas share claim ${claim} (${accessModes.join(', ')}): they can run on one node only; for replicas on several nodes the claim needs ReadOnlyMany or ReadWriteMany (--access-mode).`;
 }
 
 /** Who the image runs as: known for a preset's own image, unknown for one given with --image. */
@@ -194,13 +292,29 @@ function presetImageUser(server: ServerId, given: string | undefined, image: str
   return { kind: 'root', image: image.replace(/@.*$/, '').replace(/:[^/:]*$/, ''), what: `--server ${server}` };
 }
 
-/** --model for a server preset: required where the preset needs one; letters, digits, '.', '_', '-' and '/'. */
-export function validateModel(value: string | undefined, server: ServerId): string {
+/**
+ * --model for a server preset: required where the preset needs one; letters, digits, '.', '_', '-' and
+ * '/'. vLLM and SGLang also take an absolute path on the model volume (under --model-path).
+ */
+export function validateModel(value: string | undefined, server: ServerId, volume: { modelPvc?: string; modelPath?: string } = {}): string {
   const model = value ?? '';
   if (PRESETS[server].modelRequired && !model) throw new UsageError(`--model is required for --server ${server}`);
   if (value === '') throw new UsageError('--model is empty: give the model to serve, or leave the flag out');
   if (model.length > 1024) throw new UsageError(`--model "${model.slice(0, 60)}..." is too long: at most 1024 characters`);
-  if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(model)) throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'`);
+  const path = model.startsWith('/') && PRESETS[server].servesModelName;
+  const body = path ? model.slice(1) : model;
+  if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(body)) {
+    const rule = PRESETS[server].servesModelName ? ', or be an absolute path on the model volume such as /models/qwen' : '';
+    throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'${rule}`);
+  }
+  if (model.split('/').some((part) => part === '..' || part === '.')) throw new UsageError(`--model "${model}" may not hold . or .. as a path part`);
+  if (path) {
+    const modelPath = (volume.modelPath ?? '/models').replace(/\/+$/, '');
+    if (!volume.modelPvc)
+      throw new UsageError(`--model ${model} is a path: it must be on the model volume, so give --model-pvc CLAIM (mounted at ${modelPath})`);
+    if (!model.startsWith(`${modelPath}/`))
+      throw new UsageError(`--model ${model} is not on the model volume, which is mounted at ${modelPath} (--model-path)`);
+  }
   return model;
 }
 
@@ -226,12 +340,17 @@ function probes(o: DeployOptions): Record<string, unknown> {
   const liveness = o.server === 'custom' ? custom : preset.liveness;
   const readiness = o.server === 'custom' ? custom : preset.readiness;
   const startupCheck = liveness ?? readiness;
+  const timeoutSeconds = preset.probeTimeoutSeconds;
+  const periodSeconds = Math.max(10, timeoutSeconds);
   return {
-    startupProbe: probe(startupCheck, o.model, { periodSeconds: 10, failureThreshold: Math.ceil(preset.startupBudgetSeconds / 10) }),
-    livenessProbe: probe(liveness, o.model, { periodSeconds: 10, failureThreshold: 3 }),
-    readinessProbe: probe(readiness, o.model, { periodSeconds: 5, failureThreshold: 3 }),
+    startupProbe: probe(startupCheck, o.model, { periodSeconds, timeoutSeconds, failureThreshold: Math.ceil(preset.startupBudgetSeconds / periodSeconds) }),
+    livenessProbe: probe(liveness, o.model, { periodSeconds, timeoutSeconds, failureThreshold: 3 }),
+    readinessProbe: probe(readiness, o.model, { periodSeconds: Math.max(5, timeoutSeconds), timeoutSeconds, failureThreshold: 3 }),
   };
 }
+
+/** Where the vLLM and SGLang images keep the Hugging Face cache (their user is root). */
+const HF_CACHE_PATH = '/root/.cache/huggingface';
 
 function volumes(o: DeployOptions): { mounts: unknown[]; volumes: unknown[] } {
   const mounts: unknown[] = [];
@@ -241,13 +360,13 @@ function volumes(o: DeployOptions): { mounts: unknown[]; volumes: unknown[] } {
     vols.push({ name: 'model-volume', persistentVolumeClaim: { claimName: o.modelPvc } });
   }
   const preset = o.server ? PRESETS[o.server] : undefined;
-  if (preset?.sharedMemory) {
+  if (o.shmSize) {
     mounts.push({ name: 'dshm', mountPath: '/dev/shm' });
-    vols.push({ name: 'dshm', emptyDir: { medium: 'Memory' } });
+    vols.push({ name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: o.shmSize } });
   }
   if (preset?.huggingFaceCache && !downloadsIntoClaim(o)) {
-    mounts.push({ name: 'hf-cache', mountPath: '/root/.cache/huggingface' });
-    vols.push({ name: 'hf-cache', emptyDir: {} });
+    mounts.push({ name: 'hf-cache', mountPath: HF_CACHE_PATH });
+    vols.push({ name: 'hf-cache', ...(o.cachePvc ? { persistentVolumeClaim: { claimName: o.cachePvc } } : { emptyDir: {} }) });
   }
   return { mounts, volumes: vols };
 }
@@ -256,7 +375,13 @@ function containerArgs(o: DeployOptions): string[] | undefined {
   const preset = o.server ? PRESETS[o.server] : undefined;
   const args = [
     ...(preset
-      ? preset.args({ model: o.model, modelDir: o.modelPath, hasModelVolume: Boolean(o.modelPvc) && !downloadsIntoClaim(o), gpus: o.resources.gpus })
+      ? preset.args({
+          model: o.model,
+          modelDir: o.modelPath,
+          hasModelVolume: Boolean(o.modelPvc) && !downloadsIntoClaim(o),
+          gpus: o.resources.gpus,
+          servedName: o.servedName,
+        })
       : []),
     ...o.args,
   ];
@@ -286,6 +411,7 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
     labels,
     selector,
     replicas: o.replicas,
+    strategy: o.strategy.type === 'recreate' ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
     podAnnotations: Object.keys(o.podAnnotations).length ? o.podAnnotations : undefined,
     containerName: o.kind === 'app' ? o.name : o.server === 'custom' ? o.name : o.server,
     image: o.image,
@@ -310,26 +436,30 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
         ports: o.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.port, protocol: 'TCP' })),
       })
     : undefined;
-  const claimObject =
-    o.modelPvc && o.pvcSize
+  const claims: PlannedClaim[] = [
+    ...(o.modelPvc ? [{ name: o.modelPvc, flag: '--model-pvc' as const }] : []),
+    ...(o.cachePvc ? [{ name: o.cachePvc, flag: '--cache-pvc' as const }] : []),
+  ].map((c) => ({
+    ...c,
+    object: o.pvcSize
       ? render('pvc', {
-          name: o.modelPvc,
+          name: c.name,
           namespace: o.namespace,
           labels: mlkLabels(o.name, appName, 'storage'),
           accessModes: [o.accessMode],
           storageClass: o.storageClass,
           size: o.pvcSize,
         })
-      : undefined;
-  const claim = o.modelPvc ? { name: o.modelPvc, object: claimObject } : undefined;
+      : undefined,
+  }));
   // Rendered for a chart (onRender) only when it is part of the plan.
   const budgetValues = { name: o.name, namespace: o.namespace, labels, selector, maxUnavailable: 1 };
   const wanted = disruptionBudgetWanted(o.replicas);
   const disruptionBudget = wanted
     ? render('pdb', budgetValues)
     : (renderTemplate(templates('pdb').text, budgetValues, templates('pdb').source) as unknown as KubeObject);
-  const objects = [claimObject, deployment, service, wanted ? disruptionBudget : undefined].filter((x): x is KubeObject => x !== undefined);
-  return { options: o, objects, claim, deployment, service, disruptionBudget };
+  const objects = [...claims.map((c) => c.object), deployment, service, wanted ? disruptionBudget : undefined].filter((x): x is KubeObject => x !== undefined);
+  return { options: o, objects, claims, deployment, service, disruptionBudget };
 }
 
 interface ServicePort {

@@ -19,6 +19,8 @@ export interface PresetInput {
   modelDir: string; // where the model volume is mounted
   hasModelVolume: boolean;
   gpus: number;
+  /** The name clients ask for (vLLM, SGLang): --served-model-name, else see servedModelName. */
+  servedName: string;
 }
 
 export interface ServerPreset {
@@ -35,12 +37,14 @@ export interface ServerPreset {
   ports: ServerPort[];
   command?: string[];
   args: (input: PresetInput) => string[];
-  env?: (input: PresetInput) => Record<string, string>;
   liveness?: Probe;
   readiness?: Probe;
   /** Seconds a slow loader may take before liveness checks start counting. */
   startupBudgetSeconds: number;
-  sharedMemory: boolean;
+  /** Seconds one probe may take: a server busy with requests answers slowly, and Kubernetes' 1 s restarts it under load. */
+  probeTimeoutSeconds: number;
+  /** An in-memory /dev/shm (PyTorch and NCCL share tensors through it), sized by --shm-size or this default. */
+  sharedMemory?: string;
   huggingFaceCache: boolean;
   /**
    * The server fetches a model id from the Hugging Face hub itself (vLLM, SGLang). On a claim mlk
@@ -50,8 +54,20 @@ export interface ServerPreset {
   /** What must be put on a new, empty model claim before the server can start (one line), for servers that cannot download. */
   claimContents?: (input: { model: string; modelDir: string; claim: string }) => string;
   modelRequired: boolean;
+  /**
+   * The server cannot start without its model on a volume (it exits, or never opens its port): why,
+   * in a few words. Unless --image names an image that carries the model, --model-pvc is required.
+   */
+  modelVolumeNeeded?: string;
   /** Made for GPUs: the prompts ask how many. */
   gpuServer: boolean;
+  /** GPUs per pod when --gpus is not given; its image cannot start without one, so --gpus 0 needs --image (why: gpuNeeded). */
+  defaultGpus?: number;
+  gpuNeeded?: string;
+  /** Clients name the model in requests (OpenAI API): --served-model-name applies. */
+  servesModelName: boolean;
+  /** Said in the preset's help: the project's state, when users should know it before choosing. */
+  note?: string;
   /**
    * The user the preset's own image runs as: absent means root (its Dockerfile sets no USER). A
    * non-root user is given by name and numeric uid (the kubelet verifies runAsNonRoot only for a number).
@@ -62,10 +78,13 @@ export interface ServerPreset {
 export const SERVER_IDS = ['tf-serving', 'triton', 'vllm', 'torchserve', 'sglang', 'custom'] as const;
 export type ServerId = (typeof SERVER_IDS)[number];
 
+/** Where the server reads the model: an absolute path as given, a relative one on the model volume, else a hub id. */
 function modelLocation(input: PresetInput): string {
   if (!input.hasModelVolume || input.model.startsWith('/')) return input.model;
   return `${input.modelDir}/${input.model}`;
 }
+
+const MODEL_ON_VOLUME_HINT = 'give --model-pvc CLAIM (add --pvc-size 10Gi to create it), or --image with your own image that carries the model';
 
 export const PRESETS: Record<ServerId, ServerPreset> = {
   'tf-serving': {
@@ -83,12 +102,14 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     liveness: { port: 'grpc' },
     readiness: { path: '/v1/models/{model}', port: 'http' },
     startupBudgetSeconds: 300,
-    sharedMemory: false,
+    probeTimeoutSeconds: 5,
     huggingFaceCache: false,
     downloadsModel: false,
     claimContents: (i) =>
       `TensorFlow Serving loads ${i.modelDir}/${i.model}/<version>/: copy the SavedModel to ${i.model}/1/ on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: true,
+    modelVolumeNeeded: 'TensorFlow Serving waits for MODEL_PATH/MODEL and never opens its port without it',
+    servesModelName: false,
   },
   triton: {
     id: 'triton',
@@ -107,16 +128,22 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     liveness: { path: '/v2/health/live', port: 'http' },
     readiness: { path: '/v2/health/ready', port: 'http' },
     startupBudgetSeconds: 600,
-    sharedMemory: true,
+    probeTimeoutSeconds: 5,
+    sharedMemory: '2Gi',
     huggingFaceCache: false,
     downloadsModel: false,
     claimContents: (i) =>
       `Triton loads the model repository ${i.modelDir}: put ${i.model || 'MODEL'}/config.pbtxt and ${i.model || 'MODEL'}/1/<model file> on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: false,
+    modelVolumeNeeded: 'Triton exits at once when its model repository is missing',
+    servesModelName: false,
   },
   vllm: {
     id: 'vllm',
     gpuServer: true,
+    defaultGpus: 1,
+    gpuNeeded:
+      'the vllm/vllm-openai image needs a GPU (without one it stops with "Failed to infer device type"); for a CPU build of vLLM pass its image with --image',
     summary: 'vLLM OpenAI-compatible server (HTTP 8000)',
     images: { cpu: 'vllm/vllm-openai:v0.11.0' },
     // vLLM's Kubernetes guide: the weights pass through host memory while they load.
@@ -127,22 +154,26 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
       modelLocation(i),
       '--host=0.0.0.0',
       '--port=8000',
-      `--served-model-name=${i.model}`,
+      `--served-model-name=${i.servedName}`,
       ...(i.gpus > 1 ? [`--tensor-parallel-size=${i.gpus}`] : []),
     ],
     liveness: { port: 'http' },
     // /health, as vLLM's Kubernetes guide and KServe: every /v1 path answers 401 once an API key is set.
     readiness: { path: '/health', port: 'http' },
     startupBudgetSeconds: 1800,
-    sharedMemory: true,
+    // KServe's vLLM runtime allows 15 s: an engine busy with long prompts answers late.
+    probeTimeoutSeconds: 15,
+    sharedMemory: '2Gi',
     huggingFaceCache: true,
     downloadsModel: true,
     modelRequired: true,
+    servesModelName: true,
   },
   torchserve: {
     id: 'torchserve',
     gpuServer: false,
     summary: 'TorchServe (inference 8080, management 8081, metrics 8082)',
+    note: 'TorchServe is in limited maintenance upstream (no new features or security fixes planned); prefer triton or custom for new work',
     images: { cpu: 'pytorch/torchserve:0.12.0-cpu', gpu: 'pytorch/torchserve:0.12.0-gpu' },
     // as KServe's TorchServe runtime
     requests: { cpu: '1', memory: '2Gi' },
@@ -163,7 +194,9 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     liveness: { port: 'http' },
     readiness: { path: '/ping', port: 'http' },
     startupBudgetSeconds: 600,
-    sharedMemory: false,
+    probeTimeoutSeconds: 10,
+    // PyTorch workers share tensors through /dev/shm; the container default is 64Mi.
+    sharedMemory: '1Gi',
     huggingFaceCache: false,
     downloadsModel: false,
     // pytorch/torchserve's Dockerfile: `useradd -m model-server` (uid 1000) and `USER model-server`.
@@ -171,10 +204,14 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     claimContents: (i) =>
       `TorchServe loads ${i.model ? `${i.modelDir}/${i.model}.mar` : `every .mar archive in ${i.modelDir}`}: put ${i.model ? `${i.model}.mar` : 'the .mar archives'} on claim ${i.claim} (it starts empty) before the server can become ready.`,
     modelRequired: false,
+    modelVolumeNeeded: 'TorchServe exits at once when its model store is missing',
+    servesModelName: false,
   },
   sglang: {
     id: 'sglang',
     gpuServer: true,
+    defaultGpus: 1,
+    gpuNeeded: 'the lmsysorg/sglang image needs a GPU; for a CPU build of SGLang pass its image with --image',
     summary: 'SGLang (HTTP 30000)',
     images: { cpu: 'lmsysorg/sglang:v0.5.6.post1' },
     // as vLLM: the same kind of server, loading the same weights
@@ -185,16 +222,18 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
       `--model-path=${modelLocation(i)}`,
       '--host=0.0.0.0',
       '--port=30000',
-      `--served-model-name=${i.model}`,
-      ...(i.gpus > 1 ? [`--tp=${i.gpus}`] : []),
+      `--served-model-name=${i.servedName}`,
+      ...(i.gpus > 1 ? [`--tp-size=${i.gpus}`] : []),
     ],
     liveness: { port: 'http' },
     readiness: { path: '/health', port: 'http' },
     startupBudgetSeconds: 1800,
-    sharedMemory: true,
+    probeTimeoutSeconds: 15,
+    sharedMemory: '2Gi',
     huggingFaceCache: true,
     downloadsModel: true,
     modelRequired: true,
+    servesModelName: true,
   },
   custom: {
     id: 'custom',
@@ -204,12 +243,23 @@ export const PRESETS: Record<ServerId, ServerPreset> = {
     ports: [],
     args: () => [],
     startupBudgetSeconds: 600,
-    sharedMemory: false,
+    probeTimeoutSeconds: 5,
     huggingFaceCache: false,
     downloadsModel: false,
     modelRequired: false,
+    servesModelName: false,
   },
 };
+
+/** The name a vLLM or SGLang server answers to when --served-model-name is not given: a path's last part, else the id. */
+export function servedModelName(model: string): string {
+  return model.startsWith('/') ? model.replace(/\/+$/, '').split('/').pop()! : model;
+}
+
+/** How to give a server its model on a volume: the end of the error for a preset that has none. */
+export function modelVolumeHint(preset: ServerPreset): string {
+  return `--server ${preset.id} needs its model on a volume (${preset.modelVolumeNeeded}): ${MODEL_ON_VOLUME_HINT}`;
+}
 
 /** The key of a preset's image in mlk.yaml's `images`: the preset's id, with `-gpu` for its GPU build. */
 export function imageKey(preset: ServerPreset, gpus: number): string {

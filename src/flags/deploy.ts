@@ -1,6 +1,16 @@
 import type { Command } from 'commander';
 import type { DryRun } from '../actions/run-options.js';
-import { validateDeployOptions, validateModel, planDeploy, SERVICE_TYPES, ACCESS_MODES, type DeployInput, type DeployPlan } from '../core/deploy.js';
+import {
+  validateDeployOptions,
+  validateModel,
+  planDeploy,
+  SERVICE_TYPES,
+  ACCESS_MODES,
+  STRATEGIES,
+  withPresetDefaults,
+  type DeployInput,
+  type DeployPlan,
+} from '../core/deploy.js';
 import { PRESETS, presetImage, SERVER_IDS } from '../core/presets.js';
 import { oneOf, validateByteSize, validateImage, validateName, validateSubdomain } from '../core/validate.js';
 import { validateResources } from '../core/workload.js';
@@ -25,19 +35,47 @@ const APP_FLAGS: FlagSpec<InputKey>[] = [
 const MODEL_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'server', flags: '--server <preset>', description: `server preset: ${SERVER_IDS.join('|')}` },
   { key: 'image', flags: '--image <image>', description: "container image (default: the preset's pinned image, or mlk.yaml images)" },
-  { key: 'model', flags: '--model <name>', description: 'model name (tf-serving, torchserve, triton) or id/path (vllm, sglang)' },
-  { key: 'modelPvc', flags: '--model-pvc <claim>', description: 'PersistentVolumeClaim holding the model, mounted at --model-path' },
+  {
+    key: 'model',
+    flags: '--model <name>',
+    description: 'model name (tf-serving, torchserve, triton); for vllm and sglang a Hugging Face id, or a path on the model volume (/models/qwen)',
+  },
+  {
+    key: 'servedModelName',
+    flags: '--served-model-name <name>',
+    description: "the model name clients ask for, vllm and sglang only (default: --model, or a path's last part)",
+  },
+  {
+    key: 'modelPvc',
+    flags: '--model-pvc <claim>',
+    description:
+      'PersistentVolumeClaim holding the model, mounted at --model-path (needed by tf-serving, triton and torchserve unless --image carries the model)',
+  },
   { key: 'modelPath', flags: '--model-path <path>', description: 'where the model volume is mounted (default /models)' },
+  {
+    key: 'cachePvc',
+    flags: '--cache-pvc <claim>',
+    description: 'vllm and sglang: keep the Hugging Face cache on this claim, so a restart or another replica does not download again',
+  },
   {
     key: 'pvcSize',
     flags: '--pvc-size <quantity>',
     description:
-      'create --model-pvc with this size when it does not exist, e.g. 10Gi; vllm and sglang then download --model from the Hugging Face hub onto it (HF_HOME)',
+      'create --model-pvc (and --cache-pvc) with this size when it does not exist, e.g. 10Gi; vllm and sglang then download --model from the Hugging Face hub onto the model claim (HF_HOME)',
   },
-  { key: 'accessMode', flags: '--access-mode <mode>', description: `access mode of a created claim: ${ACCESS_MODES.join('|')} (default ReadWriteOnce)` },
+  {
+    key: 'accessMode',
+    flags: '--access-mode <mode>',
+    description: `access mode of a created claim: ${ACCESS_MODES.join('|')} (default ReadWriteOnce: one node; replicas on several nodes need ReadOnlyMany or ReadWriteMany)`,
+  },
   { key: 'storageClass', flags: '--storage-class <class>', description: 'storage class of a created claim (default: mlk.yaml, else the cluster default)' },
   { key: 'ports', flags: '--port <port>', description: 'container port, --server custom only (repeatable)', repeatable: true },
   { key: 'probePath', flags: '--probe-path <path>', description: 'HTTP path for liveness and readiness, --server custom only' },
+  {
+    key: 'shmSize',
+    flags: '--shm-size <quantity>',
+    description: 'size of the in-memory /dev/shm of triton, vllm, torchserve and sglang (default 2Gi; torchserve 1Gi)',
+  },
   { key: 'expose', flags: '--expose <type>', description: `Service type: ${SERVICE_TYPES.join('|')} (default ClusterIP)` },
 ];
 
@@ -47,6 +85,11 @@ const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   POD_ANNOTATION_FLAG,
   ...resourceFlags('replica'),
   { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
+  {
+    key: 'strategy',
+    flags: '--strategy <strategy>',
+    description: `how a re-deploy replaces pods: ${STRATEGIES.join('|')} (default: recreate when the pods ask for GPUs or mount a ReadWriteOnce claim, else rolling)`,
+  },
   REGISTRY_FLAG,
   POD_SECURITY_FLAG,
 ];
@@ -131,12 +174,14 @@ async function askForMissing(session: CommandContext, kind: 'app' | 'model', inp
   if (!input.model && preset.modelRequired) {
     need('--model', `the model to serve with ${input.server}`);
     const server = preset.id;
-    input.model = await prompter!.input('Model name', { validate: (v) => byRule(() => validateModel(v, server)) });
+    const volume = { modelPvc: input.modelPvc, modelPath: input.modelPath };
+    input.model = await prompter!.input('Model name', { validate: (v) => byRule(() => validateModel(v, server, volume)) });
   }
   if (wizard && !input.modelPvc && prompter) {
     const claims = dryRun === 'client' ? [] : await existingClaims(session);
+    const volumeNeeded = Boolean(preset.modelVolumeNeeded) && !input.image;
     const choice = await prompter.select('Model volume', [
-      { name: 'none', value: '' },
+      ...(volumeNeeded ? [] : [{ name: 'none', value: '' }]),
       ...claims.map((c) => ({ name: `existing claim ${c}`, value: c })),
       { name: 'create a new claim', value: '\u0000new' },
     ]);
@@ -210,6 +255,9 @@ export async function prepareDeploy(
     gpuResource,
   };
   const asked = await askForMissing(session, kind, input, dryRun);
+  // A preset's default GPUs are part of what was asked for: the equivalent command shows them.
+  const preset = kind === 'model' ? PRESETS[input.server as keyof typeof PRESETS] : undefined;
+  if (preset && input.gpus === undefined) input.gpus = withPresetDefaults(input, preset).gpus;
   const options = validateDeployOptions(input);
   const timeoutMs = session.timeoutMs();
   if (known === undefined) options.namespace = input.namespace = await session.namespace();

@@ -267,7 +267,7 @@ describe.skipIf(helmMissing)('mlk chart NAME: read back from the cluster', () =>
   it('an object changed by hand so that no template gives it is left out, with a warning', async () => {
     const dry = await run(['deploy', 'app', 'web', '--image', 'nginx', '--port', '80', '--expose', 'ClusterIP', '--dry-run', '-o', 'json']);
     const live = asLive(dryRunItems(dry.stdout));
-    live.find((o) => o.kind === 'Deployment').spec.strategy = { type: 'Recreate' };
+    live.find((o) => o.kind === 'Deployment').spec.revisionHistoryLimit = 3;
     const out = freshDir();
     const r = await run(['chart', 'web', '--out', out], { kube: new FakeKubeClient().seed(...live) });
     expect(r.code).toBe(0);

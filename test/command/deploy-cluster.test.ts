@@ -14,7 +14,7 @@ describe('deploy and the model claim', () => {
     const kube = readyCluster();
     const r = await run(TF, { kube });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('PersistentVolumeClaim model-pvc does not exist in namespace default');
+    expect(r.stderr).toContain('PersistentVolumeClaim model-pvc (--model-pvc) does not exist in namespace default');
     expect(r.stderr).toContain('pass --pvc-size');
     expect(kube.calls.filter((c) => c.verb === 'apply')).toEqual([]);
   });

@@ -58,7 +58,10 @@ describe('deploy prompts check each answer as it is given, by the flag rule', ()
       ['GPUs per pod', '--gpus "two" is not a whole number'],
       ['Container image', expect.stringContaining('--image "vllm openai" is not a valid image reference')],
       ['Model name', '--model is required for --server vllm'],
-      ['Model name', `--model "facebook/opt 125m" may hold only letters, digits, '.', '_', '-' and '/'`],
+      [
+        'Model name',
+        `--model "facebook/opt 125m" may hold only letters, digits, '.', '_', '-' and '/', or be an absolute path on the model volume such as /models/qwen`,
+      ],
       ['Claim name', expect.stringContaining('--model-pvc "Chat_Models" is not a valid name')],
       ['Claim size', '--pvc-size "10GB" is not a Kubernetes quantity such as 500m, 2, 64Mi or 10Gi (did you mean 10Gi?)'],
       ['Claim size', '--pvc-size "10" is 10 bytes, less than 1Mi (did you mean 10Gi?)'],

@@ -183,7 +183,7 @@ describe('mlk deploy --helm', () => {
       { kube: new FakeKubeClient(), runner: new StubRunner().on(['version'], V4) },
     );
     expect(r3.code).toBe(1);
-    expect(r3.stderr).toContain('PersistentVolumeClaim models does not exist');
+    expect(r3.stderr).toContain('PersistentVolumeClaim models (--model-pvc) does not exist');
   });
 
   it('a claim the release owns stays in the chart (helm keeps managing it)', async () => {

@@ -40,11 +40,11 @@ const presets = SERVER_IDS.filter((id) => id !== 'custom');
 
 describe('preset images are pinned to a version', () => {
   it.each(presets)('%s names a version, never latest, for CPU and GPU', async (server) => {
-    for (const gpus of ['0', '1']) {
+    for (const gpus of PRESETS[server].defaultGpus ? ['1', '2'] : ['0', '1']) {
       const { image } = await container(server, ['--gpus', gpus]);
       expect(image).toMatch(/:[^:/]+$/);
       expect(image).not.toMatch(/:latest(-|$)/);
-      expect(image).toBe(gpus === '1' ? (PRESETS[server].images.gpu ?? PRESETS[server].images.cpu) : PRESETS[server].images.cpu);
+      expect(image).toBe(gpus !== '0' ? (PRESETS[server].images.gpu ?? PRESETS[server].images.cpu) : PRESETS[server].images.cpu);
     }
   });
 
@@ -83,10 +83,10 @@ describe('preset images are pinned to a version', () => {
 });
 
 describe('presets request CPU and memory', () => {
-  it.each(presets)('%s requests its documented CPU and memory, and no limit', async (server) => {
+  it.each(presets)('%s requests its documented CPU and memory, and no limit but its default GPUs', async (server) => {
     const { resources } = await container(server);
     expect(resources.requests).toEqual(PRESETS[server].requests);
-    expect(resources.limits).toBeUndefined();
+    expect(resources.limits).toEqual(PRESETS[server].defaultGpus ? { 'nvidia.com/gpu': PRESETS[server].defaultGpus } : undefined);
   });
 
   it('--cpu and --memory replace the defaults; mlk.yaml resources do too', async () => {
@@ -96,8 +96,8 @@ describe('presets request CPU and memory', () => {
   });
 
   it('a limit given alone is not undercut by a larger default request: Kubernetes makes the request equal the limit', async () => {
-    const { resources } = await container('vllm', ['--cpu-limit', '1', '--memory-limit', '4Gi']);
-    expect(resources).toEqual({ limits: { cpu: '1', memory: '4Gi' } });
+    const { resources } = await container('triton', ['--cpu-limit', '500m', '--memory-limit', '1Gi']);
+    expect(resources).toEqual({ limits: { cpu: '500m', memory: '1Gi' } });
   });
 
   it('apps and --server custom request nothing unless asked (mlk cannot know the image)', async () => {

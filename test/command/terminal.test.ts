@@ -30,7 +30,7 @@ describe('startup does not load @kubernetes/client-node', () => {
     [['--help']],
     [['--version']],
     [['deploy', 'model', '--help']],
-    [['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--dry-run', '-o', 'yaml']],
+    [['deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--dry-run', '-o', 'yaml']],
     [['expose', 'web', '--type', 'ClusterIP', '--port', '80', '--dry-run=client']],
   ])('mlk %j', async (argv) => {
     const r = await runNode(['--import', FORBID, MLK, ...argv]);
@@ -81,11 +81,15 @@ describe('output errors other than EPIPE', () => {
     const full = openSync('/dev/full', 'w');
     try {
       const r = await new Promise<{ code: number | null; stderr: string }>((done) => {
-        const child = spawn(process.execPath, [MLK, 'deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--dry-run', '-o', 'yaml'], {
-          cwd: ROOT,
-          env: ENV,
-          stdio: ['ignore', full, 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          [MLK, 'deploy', 'model', 'tf', '--server', 'tf-serving', '--model', 'm', '--model-pvc', 'models', '--dry-run', '-o', 'yaml'],
+          {
+            cwd: ROOT,
+            env: ENV,
+            stdio: ['ignore', full, 'pipe'],
+          },
+        );
         let stderr = '';
         child.stderr!.on('data', (c) => (stderr += c));
         child.on('close', (code) => done({ code, stderr }));

@@ -89,7 +89,21 @@ describe.skipIf(reason)('day-two operations against the real control plane', () 
 
   it("creates the primer's model-hpa in one command; kubectl sees it with a current CPU value; scale then refuses", async () => {
     const deploy = await mlk(
-      inNs(['deploy', 'model', 'tf-model-server', '--server', 'tf-serving', '--model', 'my_model', '--cpu', '100m', '--timeout', '90s']),
+      inNs([
+        'deploy',
+        'model',
+        'tf-model-server',
+        '--server',
+        'tf-serving',
+        '--model',
+        'my_model',
+        '--image',
+        'tensorflow/serving:2.19.1',
+        '--cpu',
+        '100m',
+        '--timeout',
+        '90s',
+      ]),
     );
     expect(deploy.code, deploy.stderr).toBe(0);
     const r = await mlk(inNs(['autoscale', 'tf-model-server', '--min', '1', '--max', '10', '--cpu', '70', '--hpa-name', 'model-hpa', '--timeout', '100s']));

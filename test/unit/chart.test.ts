@@ -18,7 +18,7 @@ import {
 } from '../../src/core/chart.js';
 import { deployChart } from '../../src/core/chart-deploy.js';
 import { validateDeployOptions, type DeployInput } from '../../src/core/deploy.js';
-import { SERVER_IDS } from '../../src/core/presets.js';
+import { PRESETS, SERVER_IDS } from '../../src/core/presets.js';
 import { renderTemplate } from '../../src/core/render.js';
 import type { TemplateSource } from '../../src/core/templates.js';
 import { templateFiles } from '../../src/tools/template-files.js';
@@ -143,8 +143,8 @@ const DEPLOY_CASES: [string, Partial<DeployInput>][] = [
     },
   ]),
   ...SERVER_IDS.filter((s) => s !== 'custom').map((server): [string, Partial<DeployInput>] => [
-    `model: preset ${server}, no volume, no GPU`,
-    { name: `${server}-plain`, server, model: 'm' },
+    `model: preset ${server}, its defaults (a model volume only where the server needs one)`,
+    { name: `${server}-plain`, server, model: 'm', ...(PRESETS[server].modelVolumeNeeded ? { modelPvc: 'models' } : {}) },
   ]),
 ];
 

@@ -65,19 +65,19 @@ describe('planDeploy details', () => {
     expect(c.args).toContain('--tensor-parallel-size=4');
   });
 
-  it('mounts /dev/shm in memory for vLLM and SGLang only', () => {
-    for (const server of ['vllm', 'sglang', 'tf-serving'] as const) {
-      const plan = planDeploy(validateDeployOptions(input({ name: 'x', server, model: 'm' })), templates);
+  it('mounts a sized in-memory /dev/shm for every preset but TF Serving', () => {
+    for (const server of ['vllm', 'sglang', 'triton', 'torchserve', 'tf-serving'] as const) {
+      const plan = planDeploy(validateDeployOptions(input({ name: 'x', server, model: 'm', modelPvc: 'models' })), templates);
       const shm = plan.deployment.spec.template.spec.volumes?.find((v: any) => v.name === 'dshm');
       expect(Boolean(shm)).toBe(server !== 'tf-serving');
-      if (shm) expect(shm.emptyDir.medium).toBe('Memory');
+      if (shm) expect(shm.emptyDir).toEqual({ medium: 'Memory', sizeLimit: server === 'torchserve' ? '1Gi' : '2Gi' });
     }
   });
 
   it('renders the claim only when --pvc-size is given', () => {
     const without = planDeploy(validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store' })), templates);
     expect(without.objects.map((o) => o.kind)).toEqual(['Deployment', 'Service']);
-    expect(without.claim).toEqual({ name: 'store', object: undefined });
+    expect(without.claims).toEqual([{ name: 'store', flag: '--model-pvc', object: undefined }]);
     const withSize = planDeploy(
       validateDeployOptions(input({ name: 'x', server: 'triton', modelPvc: 'store', pvcSize: '5Gi', accessMode: 'ReadWriteMany', storageClass: 'fast' })),
       templates,
@@ -149,8 +149,9 @@ describe('security context and --pod-security', () => {
   const DROP = { ...BASE, capabilities: { drop: ['ALL'] } };
 
   it('a preset image drops every capability; TorchServe runs as its non-root user (uid 1000), the others as root', () => {
-    for (const server of ['tf-serving', 'triton', 'vllm', 'sglang'] as const) expect(container({ server, model: 'm' }).securityContext).toEqual(DROP);
-    expect(container({ server: 'torchserve' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true, runAsUser: 1000 });
+    for (const server of ['tf-serving', 'triton', 'vllm', 'sglang'] as const)
+      expect(container({ server, model: 'm', modelPvc: 'models' }).securityContext).toEqual(DROP);
+    expect(container({ server: 'torchserve', modelPvc: 'models' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true, runAsUser: 1000 });
   });
 
   it("a user's image (app, custom, --image) keeps its capabilities and user unless --pod-security restricted", () => {
@@ -170,8 +171,14 @@ describe('security context and --pod-security', () => {
       '--pod-security restricted: --server vllm runs as root in its image vllm/vllm-openai; restricted needs runAsNonRoot: use an image that runs as a non-root user with --image, or --pod-security baseline',
     );
     for (const server of ['tf-serving', 'triton', 'sglang'] as const)
-      expect(() => validateDeployOptions(input({ name: 'x', server, model: 'm', podSecurity: 'restricted' }))).toThrow(/runs as root in its image/);
-    expect(container({ server: 'torchserve', podSecurity: 'restricted' }).securityContext).toEqual({ ...DROP, runAsNonRoot: true, runAsUser: 1000 });
+      expect(() => validateDeployOptions(input({ name: 'x', server, model: 'm', modelPvc: 'models', podSecurity: 'restricted' }))).toThrow(
+        /runs as root in its image/,
+      );
+    expect(container({ server: 'torchserve', modelPvc: 'models', podSecurity: 'restricted' }).securityContext).toEqual({
+      ...DROP,
+      runAsNonRoot: true,
+      runAsUser: 1000,
+    });
     expect(container({ server: 'vllm', model: 'm', podSecurity: 'baseline' }).securityContext).toEqual(DROP);
     expect(() => validateDeployOptions(input({ name: 'x', kind: 'app', image: 'i', podSecurity: 'strict' }))).toThrow(
       /--pod-security "?strict"? is not one of/,
