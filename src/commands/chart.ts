@@ -9,7 +9,7 @@ import { MlkError, UsageError } from '../core/errors.js';
 import { CHART_KINDS } from '../core/kinds.js';
 import type { KubeObject } from '../core/kube-object.js';
 import { INSTANCE, MANAGED_BY, MLK } from '../core/labels.js';
-import { validateName } from '../core/validate.js';
+import { quoted, validateName, validatePath } from '../core/validate.js';
 import { writeChartDir } from '../tools/helm.js';
 import { addAutoscalerFlags, autoscaleOptions } from '../flags/autoscale.js';
 import { addDeployFlags, prepareDeploy } from '../flags/deploy.js';
@@ -151,11 +151,13 @@ Example:
 }
 
 function checkOut(session: CommandContext, flags: ChartFlags): string {
-  if (!flags.out) session.missing('--out', 'the folder to write the chart to');
+  if (flags.out === undefined) session.missing('--out', 'the folder to write the chart to');
+  // Not '-x' (`--out --image nginx` takes --image for the folder), not empty, one line.
+  const out = validatePath(flags.out, '--out');
   if (flags.chartVersion !== undefined && !/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/.test(flags.chartVersion)) {
-    throw new UsageError(`--chart-version "${flags.chartVersion}" must be a semantic version like 1.2.3`);
+    throw new UsageError(`--chart-version ${quoted(flags.chartVersion)} must be a semantic version like 1.2.3`);
   }
-  return resolve(session.cwd, flags.out!);
+  return resolve(session.cwd, out);
 }
 
 /** Writes a chart of template parts to `out` and says what it wrote. */

@@ -54,7 +54,7 @@ Regenerate the script after upgrading mlk.`,
     .command('__complete', { hidden: true })
     .description('print completion candidates, one a line (used by the scripts of mlk completion)')
     .argument('<what>', DYNAMIC_KINDS.join(' or '));
-  addConnectionOptions(complete);
+  addConnectionOptions(complete, { quiet: true });
   complete.action(async (what: string, _flags: unknown, command: Command) => {
     const values = await completeValues(deps, what, command.optsWithGlobals());
     if (values.length) deps.io.stdout.write(`${values.join('\n')}\n`);

@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { MlkError } from '../core/errors.js';
+import { MlkError, UsageError } from '../core/errors.js';
+import { quoted, validateChartVersionRange, validateHelmSet, validatePath, validateRepoUrl } from '../core/validate.js';
 import { formatDuration } from '../core/duration.js';
 import { connectionArgs, helmDuration, readGeneratedChart, runHelm, validateReleaseName, type HelmResult } from '../tools/helm.js';
 import { helmContext, shown, withGeneratedChart } from '../actions/helm-deploy.js';
@@ -65,9 +67,30 @@ Exit codes: 0 installed, 1 helm failed (its reason is printed), 2 usage error.`,
   for (const cmd of helm.commands) cmd.exitOverride().configureOutput(program.configureOutput());
 }
 
+/** A values file (-f): a URL helm fetches, or a file that exists (relative to the working folder, as helm reads it). */
+function checkValuesFile(session: CommandContext, file: string): void {
+  validatePath(file, '--values');
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(file)) return;
+  let isFile = false;
+  try {
+    isFile = statSync(resolve(session.cwd, file)).isFile();
+  } catch {}
+  if (!isFile) throw new UsageError(`--values ${quoted(file)} is not a file that exists`);
+}
+
+/** Every flag is checked before helm runs: helm would refuse these only after it looked for (or downloaded) the chart. */
+function checkInstallFlags(session: CommandContext, flags: HelmInstallFlags): void {
+  if (flags.repo !== undefined) validateRepoUrl(flags.repo, '--repo');
+  if (flags.chartVersion !== undefined) validateChartVersionRange(flags.chartVersion, '--chart-version');
+  for (const f of flags.values) checkValuesFile(session, f);
+  for (const s of flags.set) validateHelmSet(s, '--set');
+  for (const s of flags.setString) validateHelmSet(s, '--set-string');
+}
+
 async function helmInstall(session: CommandContext, release: string, chart: string, flags: HelmInstallFlags): Promise<void> {
   validateReleaseName(release, 'RELEASE');
   positional(chart, 'CHART');
+  checkInstallFlags(session, flags);
   const timeoutMs = session.timeoutMs();
   const namespace = session.offlineNamespace();
   const valueArgs: string[] = [];

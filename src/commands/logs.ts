@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { InterruptedError, MlkError } from '../core/errors.js';
+import { InterruptedError, MlkError, UsageError } from '../core/errors.js';
+import { quoted, validateLabelSelector, validateLine } from '../core/validate.js';
 import { COMPONENT, INSTANCE } from '../core/labels.js';
 import {
   DEFAULT_MAX_LOG_REQUESTS,
@@ -36,20 +37,26 @@ interface LogsFlags {
   output?: string;
 }
 
+/** A line never holds a line break, so a pattern with one would match nothing: refused (any other text is a pattern). */
+function checkGrep(pattern: string): string {
+  if (/[\r\n]/.test(pattern)) throw new UsageError(`--grep ${quoted(pattern)} holds a line break: no log line does, so it would match nothing`);
+  return pattern;
+}
+
 export function registerLogs(program: Command, deps: Deps): void {
   const cmd = program
     .command('logs')
     .description('print (and with -f follow) the logs of every pod of a model server, app or training job')
     .argument('[name]', 'an mlk workload NAME, or deployment/NAME, statefulset/NAME, job/NAME')
-    .option('-l, --selector <selector>', 'the pods with these labels instead of NAME, e.g. app=web')
+    .option('-l, --selector <selector>', 'the pods with these labels instead of NAME, e.g. app=web', (v: string) => validateLabelSelector(v, '-l/--selector'))
     .option('-f, --follow', 'keep following: new pods (scale-up, rollout, job retry) and restarted containers are picked up; a training job ends it')
-    .option('--since <duration>', 'only lines newer than this, e.g. 10m, 1h')
+    .option('--since <duration>', 'only lines newer than this, e.g. 10m, 1h', (v: string) => validateLine(v, '--since', 32))
     .option('--tail <lines>', 'the last N lines of each container (-1: all), for the pods there at the start')
     .option('--timestamps', 'show the time of each line')
     .option('-c, --container <name>', "this container of each pod (default: the pod's default container)")
     .option('--all-containers', 'every container of each pod, init containers included')
     .option('-p, --previous', 'the previous run of each restarted container (with -f: then follow the current run, and show the end of each crashed run)')
-    .option('--grep <regex>', 'only lines whose message matches this JavaScript regular expression')
+    .option('--grep <regex>', 'only lines whose message matches this JavaScript regular expression', checkGrep)
     .option('--max-log-requests <n>', `at most this many log streams at once (default: ${DEFAULT_MAX_LOG_REQUESTS}); with -f more is an error`);
   addOutputOption(cmd, [...LOG_OUTPUTS]);
   addConnectionOptions(cmd);

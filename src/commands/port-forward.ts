@@ -6,6 +6,7 @@ import { Session, type Deps } from '../cli/session.js';
 import { connectionArgs, runKubectl } from '../actions/kubectl.js';
 import { readyPodOf } from '../actions/workloads.js';
 import { toolArgv } from '../tools/argv.js';
+import { validateListenAddresses } from '../core/validate.js';
 
 export function registerPortForward(program: Command, deps: Deps): void {
   const cmd = program
@@ -30,8 +31,7 @@ Examples:
     const target = parseWorkloadTarget(name, 'forward ports to');
     if (ports.length === 0) throw new UsageError('a port is required: [LOCAL:]REMOTE, e.g. 8501 or 8080:8501');
     const specs = ports.map(parsePortForward);
-    if (flags.address !== undefined && !/^[A-Za-z0-9.:,-]+$/.test(flags.address))
-      throw new UsageError(`--address "${flags.address}" must be addresses separated by commas, e.g. localhost,0.0.0.0`);
+    if (flags.address !== undefined) validateListenAddresses(flags.address, '--address');
     const namespace = await session.namespace();
     const { pod } = await readyPodOf(await session.kube(), namespace, target);
     const resolved = specs.map((s) => resolvePort(s, pod));

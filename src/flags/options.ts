@@ -1,13 +1,27 @@
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { didYouMean, matchChoice } from '../core/suggest.js';
-import { oneOf } from '../core/validate.js';
+import { oneOf, quoted, validatePath } from '../core/validate.js';
 import type { DryRun } from '../actions/run-options.js';
 import { DRY_RUN_FLAG, FORCE_CONFLICTS_FLAG } from './groups.js';
 import { addFlags } from './table.js';
 
-/** Connection and terminal options every command takes (also accepted before the command name). */
-export function addConnectionOptions(cmd: Command): Command {
+/** Commands that must never print an error (mlk __complete, whose output goes into the shell). */
+const QUIET = new WeakSet<Command>();
+
+/**
+ * Connection and terminal options every command takes (also accepted before the command name). Their
+ * values are checked with the settings (Session); before that, the --config path is checked as a path,
+ * so that a bad one is refused naming the flag, except on a `quiet` command (see QUIET).
+ */
+export function addConnectionOptions(cmd: Command, { quiet = false } = {}): Command {
+  if (quiet) QUIET.add(cmd);
+  // The root reads these options wherever they stand, so the check runs before the action, on the command that runs.
+  else
+    cmd.hook('preAction', (_cmd, action) => {
+      const { config } = action.optsWithGlobals<{ config?: string }>();
+      if (config !== undefined && !QUIET.has(action)) validatePath(config, '--config');
+    });
   return cmd
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context to use')
@@ -40,7 +54,7 @@ export function parseDryRun(value: unknown): DryRun {
   const text = String(value);
   const mode = matchChoice(text, ['client', 'server', 'none'] as const);
   if (mode) return mode;
-  throw new UsageError(`--dry-run "${text}" must be client or server${didYouMean(text, ['client', 'server'])} (write --dry-run=server)`);
+  throw new UsageError(`--dry-run ${quoted(text)} must be client or server${didYouMean(text, ['client', 'server'])} (write --dry-run=server)`);
 }
 
 export function addWaitOptions(cmd: Command, what: string, defaultTimeout = '5m or MLK_TIMEOUT'): Command {

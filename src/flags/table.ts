@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { oneOf } from '../core/validate.js';
+import { oneOf, validateLine } from '../core/validate.js';
 
 /**
  * One flag, declared once: the table gives the commander option, where its value goes in the
@@ -16,6 +16,11 @@ export interface FlagSpec<K extends string = string> {
   parse?: (value: string) => string;
   /** The values the flag takes (help and completion list them); any case is accepted and a typo gets the closest suggested (oneOf). */
   choices?: readonly string[];
+  /**
+   * The longest value: a longer one, or one holding a line break or other control character, is refused
+   * (validateLine) before the flag's own rule quotes it, so that error stays one short line.
+   */
+  max?: number;
 }
 
 /** A repeatable option's parser: each value is added to the list. */
@@ -26,15 +31,17 @@ export function collect(value: string, previous: string[] = []): string[] {
 export function addFlags(cmd: Command, specs: readonly FlagSpec[]): Command {
   for (const spec of specs) {
     const option = new Option(spec.flags, spec.description);
-    const { choices, parse } = spec;
+    const { choices, parse, max } = spec;
+    const name = option.long ?? option.flags;
     // Commander keeps the choices for help and completion; the check is oneOf's (any case, "did you mean").
     if (choices) option.choices(choices);
     const check = (value: string): string => {
-      const chosen = choices ? oneOf(value, choices, option.long ?? option.flags) : value;
+      if (max !== undefined) validateLine(value, name, max);
+      const chosen = choices ? oneOf(value, choices, name) : value;
       return parse ? parse(chosen) : chosen;
     };
     if (spec.repeatable) option.argParser((value: string, previous: string[]) => collect(check(value), previous)).default([]);
-    else if (choices || parse) option.argParser(check);
+    else if (choices || parse || max !== undefined) option.argParser(check);
     cmd.addOption(option);
   }
   return cmd;

@@ -3,7 +3,7 @@ import type { DryRun } from '../actions/run-options.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import { CONCURRENCY_POLICIES, RESERVED_NAMES, planTrain, validateTrainOptions, type TrainInput, type TrainPlan } from '../core/train.js';
-import { validateImage, validateName } from '../core/validate.js';
+import { validateImage, validateName, validateTimeZone } from '../core/validate.js';
 import { commandLine } from './command-line.js';
 import type { CommandContext } from './context.js';
 import { parseDryRun } from './options.js';
@@ -14,23 +14,58 @@ import { redactArgv } from '../core/redact.js';
 
 type InputKey = Exclude<keyof TrainInput, 'name' | 'namespace' | 'command' | 'gpuResource' | 'gpuProductLabel'>;
 
+/** The longest duration (12h, 1h30m) and path a flag takes: longer is refused before the rule quotes it. */
+const DURATION_MAX = 32;
+const PATH_MAX = 4096;
+
 /** What the job is: `mlk train NAME` and `mlk chart train` take the same flags. */
 const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'image', flags: '--image <image>', description: 'container image with the training code, e.g. my-training-image:latest' },
   ...resourceFlags('worker'),
-  { key: 'gpuType', flags: '--gpu-type <product>', description: 'only nodes whose GPU product label has this value, e.g. NVIDIA-A100-SXM4-80GB' },
+  {
+    key: 'gpuType',
+    flags: '--gpu-type <product>',
+    description: 'only nodes whose GPU product label has this value, e.g. NVIDIA-A100-SXM4-80GB',
+    max: 63,
+  },
   { key: 'backoffLimit', flags: '--backoff-limit <n>', description: 'retries before the job counts as failed (default: Kubernetes, 6)' },
-  { key: 'activeDeadline', flags: '--active-deadline <duration>', description: 'stop the job when it runs longer than this, e.g. 12h (activeDeadlineSeconds)' },
-  { key: 'ttl', flags: '--ttl <duration>', description: 'delete the finished job and its pods after this, e.g. 24h (ttlSecondsAfterFinished)' },
+  {
+    key: 'activeDeadline',
+    flags: '--active-deadline <duration>',
+    description: 'stop the job when it runs longer than this, e.g. 12h (activeDeadlineSeconds)',
+    max: DURATION_MAX,
+  },
+  {
+    key: 'ttl',
+    flags: '--ttl <duration>',
+    description: 'delete the finished job and its pods after this, e.g. 24h (ttlSecondsAfterFinished)',
+    max: DURATION_MAX,
+  },
   ...ENV_FLAGS,
-  { key: 'volumes', flags: '--volume <claim:/path[:ro]>', description: 'mount a PersistentVolumeClaim (repeatable), e.g. datasets:/data:ro', repeatable: true },
-  { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command' },
+  {
+    key: 'volumes',
+    flags: '--volume <claim:/path[:ro]>',
+    description: 'mount a PersistentVolumeClaim (repeatable), e.g. datasets:/data:ro',
+    repeatable: true,
+    max: PATH_MAX,
+  },
+  { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command', max: PATH_MAX },
   { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
   POD_ANNOTATION_FLAG,
   { key: 'workers', flags: '--workers <n>', description: 'distributed training: N pods as an Indexed Job with a headless Service (see below)' },
   { key: 'masterPort', flags: '--master-port <port>', description: 'port of rank 0 for --workers (default 29500)' },
-  { key: 'schedule', flags: '--schedule <cron>', description: 'create a CronJob that runs on this schedule instead, e.g. "0 2 * * *" or @daily' },
-  { key: 'timeZone', flags: '--time-zone <tz>', description: "time zone of --schedule, e.g. Europe/Berlin (default: the controller's, usually UTC)" },
+  {
+    key: 'schedule',
+    flags: '--schedule <cron>',
+    description: 'create a CronJob that runs on this schedule instead, e.g. "0 2 * * *" or @daily',
+    max: 253,
+  },
+  {
+    key: 'timeZone',
+    flags: '--time-zone <tz>',
+    description: "time zone of --schedule, e.g. Europe/Berlin (default: the controller's, usually UTC)",
+    parse: (v) => validateTimeZone(v, '--time-zone'),
+  },
   { key: 'concurrencyPolicy', flags: '--concurrency-policy <policy>', description: `with --schedule: ${CONCURRENCY_POLICIES.join('|')} (default Forbid)` },
   { key: 'successfulHistory', flags: '--successful-history <n>', description: 'with --schedule: finished jobs to keep (default 3)' },
   { key: 'failedHistory', flags: '--failed-history <n>', description: 'with --schedule: failed jobs to keep (default 1)' },

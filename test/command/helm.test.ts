@@ -274,6 +274,9 @@ describe('mlk deploy --helm', () => {
 describe('mlk helm install', () => {
   it("runs helm install with mlk's namespace, context and kubeconfig, prints the command, passes helm's output on", async () => {
     const runner = new StubRunner().on(['install'], { stdout: 'NAME: db\nSTATUS: deployed\nREVISION: 1\n' });
+    // the values files exist (mlk checks them before helm runs), in the working folder helm reads them from
+    const cwd = mkdtempSync(join(tmpdir(), 'mlk-helm-values-'));
+    for (const f of ['a.yaml', 'b.yaml']) writeFileSync(join(cwd, f), '{}\n');
     const r = await run(
       [
         'helm',
@@ -304,7 +307,7 @@ describe('mlk helm install', () => {
         '--timeout',
         '2m',
       ],
-      { runner, env: { KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c', PATH: '/bin' } },
+      { runner, cwd, env: { KUBECONFIG: '/env/kubeconfig', HELM_CACHE_HOME: '/c', PATH: '/bin' } },
     );
     expect(r.code).toBe(0);
     expect(runner.calls[0]!.args).toEqual([
