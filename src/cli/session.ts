@@ -98,7 +98,7 @@ export class Session implements CommandContext {
     readonly deps: Deps,
     readonly flags: GlobalFlags,
   ) {
-    const file = readConfig(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd);
+    const file = readConfig(flags.config ?? (deps.env.MLK_CONFIG || undefined), deps.cwd, flags.config === undefined ? 'MLK_CONFIG' : '--config');
     const given = { namespace: flags.namespace, context: flags.context, kubeconfig: flags.kubeconfig, timeout: flags.timeout };
     const settings = resolveSettings(given, deps.env, file.config, file.name);
     // ~ is the home folder; a relative path in mlk.yaml starts at its folder, one in a flag or variable at the working folder

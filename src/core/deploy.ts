@@ -15,7 +15,7 @@ import { containerSecurityContext, validatePodSecurity, type ImageUser, type Pod
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
-import { oneOf, parseInteger, parsePort, validateAnnotations, validateByteSize, validateImage, validateName, validateSubdomain } from './validate.js';
+import { oneOf, parseInteger, parsePort, quoted, validateAnnotations, validateByteSize, validateImage, validateName, validateSubdomain } from './validate.js';
 import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
 import type { KubeObject } from './kube-object.js';
 import { MANAGED_BY, MLK } from './labels.js';
@@ -162,7 +162,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
   const podSecurity = validatePodSecurity(input.podSecurity);
   const modelPath = input.modelPath ?? '/models';
-  if (!modelPath.startsWith('/') || /\s/.test(modelPath)) throw new UsageError(`--model-path "${modelPath}" must be an absolute path`);
+  absolutePath(modelPath, '--model-path');
   const shmSize = validateByteSize(input.shmSize, '--shm-size');
   const strategy = input.strategy === undefined ? undefined : oneOf(input.strategy, STRATEGIES, '--strategy');
   const common = {
@@ -219,7 +219,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (server === 'custom' && ports.length === 0) throw new UsageError('--port is required for --server custom');
   if (server !== 'custom' && input.ports.length > 0)
     throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
-  if (input.probePath !== undefined && !input.probePath.startsWith('/')) throw new UsageError(`--probe-path "${input.probePath}" must start with /`);
+  if (input.probePath !== undefined) absolutePath(input.probePath, '--probe-path');
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
   const securityContext = containerSecurityContext(presetImageUser(server, input.image, image), podSecurity);
   const rollout = chooseStrategy(strategy, resources.gpus, modelPvc && accessMode);
@@ -292,6 +292,14 @@ function presetImageUser(server: ServerId, given: string | undefined, image: str
   return { kind: 'root', image: image.replace(/@.*$/, '').replace(/:[^/:]*$/, ''), what: `--server ${server}` };
 }
 
+/** A path in the pod (--model-path, --probe-path): absolute, no spaces or control characters, at most 4096 characters. */
+function absolutePath(value: string, flag: string): string {
+  if (value.length > 4096) throw new UsageError(`${flag} ${quoted(value)} is too long: at most 4096 characters`);
+  if (!value.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(value))
+    throw new UsageError(`${flag} ${quoted(value)} must be an absolute path, such as /models, without spaces`);
+  return value;
+}
+
 /**
  * --model for a server preset: required where the preset needs one; letters, digits, '.', '_', '-' and
  * '/'. vLLM and SGLang also take an absolute path on the model volume (under --model-path).
@@ -300,14 +308,14 @@ export function validateModel(value: string | undefined, server: ServerId, volum
   const model = value ?? '';
   if (PRESETS[server].modelRequired && !model) throw new UsageError(`--model is required for --server ${server}`);
   if (value === '') throw new UsageError('--model is empty: give the model to serve, or leave the flag out');
-  if (model.length > 1024) throw new UsageError(`--model "${model.slice(0, 60)}..." is too long: at most 1024 characters`);
+  if (model.length > 1024) throw new UsageError(`--model ${quoted(model)} is too long: at most 1024 characters`);
   const path = model.startsWith('/') && PRESETS[server].servesModelName;
   const body = path ? model.slice(1) : model;
   if (model && !/^[A-Za-z0-9][A-Za-z0-9._\-/]*$/.test(body)) {
     const rule = PRESETS[server].servesModelName ? ', or be an absolute path on the model volume such as /models/qwen' : '';
-    throw new UsageError(`--model "${model}" may hold only letters, digits, '.', '_', '-' and '/'${rule}`);
+    throw new UsageError(`--model ${quoted(model)} may hold only letters, digits, '.', '_', '-' and '/'${rule}`);
   }
-  if (model.split('/').some((part) => part === '..' || part === '.')) throw new UsageError(`--model "${model}" may not hold . or .. as a path part`);
+  if (model.split('/').some((part) => part === '..' || part === '.')) throw new UsageError(`--model ${quoted(model)} may not hold . or .. as a path part`);
   if (path) {
     const modelPath = (volume.modelPath ?? '/models').replace(/\/+$/, '');
     if (!volume.modelPvc)

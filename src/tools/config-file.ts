@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.js';
 import { checkFileConfig, type FileConfig } from '../core/settings.js';
+import { quoted } from '../core/validate.js';
 
 /** A project file as read: its settings, how errors name it, and the folder its relative paths start from. */
 export interface ConfigFile {
@@ -13,17 +14,16 @@ export interface ConfigFile {
   dir: string;
 }
 
-/** mlk.yaml in the working folder, or the file named by --config / MLK_CONFIG (which must exist). */
-export function readConfigFile(explicit: string | undefined, cwd: string): FileConfig {
-  return readConfig(explicit, cwd).config;
-}
-
-export function readConfig(explicit: string | undefined, cwd: string): ConfigFile {
+/**
+ * mlk.yaml in the working folder, or the file named by --config / MLK_CONFIG (which must exist);
+ * `from` names where that path came from, for the error when it names no file.
+ */
+export function readConfig(explicit: string | undefined, cwd: string, from: '--config' | 'MLK_CONFIG' = '--config'): ConfigFile {
   const path = explicit === undefined ? join(cwd, 'mlk.yaml') : resolve(cwd, explicit);
   const name = explicit ?? 'mlk.yaml';
   const dir = dirname(path);
   if (!existsSync(path)) {
-    if (explicit) throw new UsageError(`config file ${explicit} does not exist`);
+    if (explicit) throw new UsageError(`${from} ${quoted(explicit)}: no such config file`);
     return { config: {}, name, dir };
   }
   let data: unknown;

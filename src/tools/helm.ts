@@ -1,6 +1,6 @@
 import { GENERATED_BY, isGeneratedChart } from '../core/chart.js';
 import { MlkError, UsageError } from '../core/errors.js';
-import { isSubdomain } from '../core/validate.js';
+import { isSubdomain, quoted } from '../core/validate.js';
 import { redactText } from '../core/redact.js';
 import type { ProcessRunner } from './runner.js';
 import { toolArgv } from './argv.js';
@@ -81,7 +81,7 @@ export async function helmMajorVersion(ctx: HelmContext): Promise<number> {
 /** Helm release names: DNS-1123 subdomain-like, at most 53 characters. */
 export function validateReleaseName(name: string, flag = '--release'): string {
   if (!isSubdomain(name, 53)) {
-    throw new UsageError(`${flag} "${name}" is not a valid Helm release name: lower-case letters, digits, '-' and '.', at most 53 characters`);
+    throw new UsageError(`${flag} ${quoted(name)} is not a valid Helm release name: lower-case letters, digits, '-' and '.', at most 53 characters`);
   }
   return name;
 }
