@@ -295,6 +295,7 @@ function presetImageUser(server: ServerId, given: string | undefined, image: str
 /** A path in the pod (--model-path, --probe-path): absolute, no spaces or control characters, at most 4096 characters. */
 function absolutePath(value: string, flag: string): string {
   if (value.length > 4096) throw new UsageError(`${flag} ${quoted(value)} is too long: at most 4096 characters`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
   if (!value.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(value))
     throw new UsageError(`${flag} ${quoted(value)} must be an absolute path, such as /models, without spaces`);
   return value;
