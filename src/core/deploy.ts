@@ -16,7 +16,16 @@ import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
 import { oneOf, parseInteger, parsePort, quoted, validateAnnotations, validateByteSize, validateImage, validateName, validateSubdomain } from './validate.js';
-import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
+import {
+  resourcesBlock,
+  validateEnv,
+  validatePlacement,
+  validateResources,
+  validateSecretNames,
+  type Placement,
+  type ResourceInput,
+  type Resources,
+} from './workload.js';
 import type { KubeObject } from './kube-object.js';
 import { MANAGED_BY, MLK } from './labels.js';
 
@@ -48,6 +57,8 @@ export interface DeployInput extends ResourceInput {
   env: string[];
   envFromSecret: string[];
   podAnnotations?: string[];
+  nodeSelector?: string[];
+  tolerations?: string[];
   expose?: string;
   serviceName?: string;
   probePath?: string;
@@ -86,6 +97,7 @@ export interface DeployOptions {
   env: { name: string; value: string }[];
   envFromSecret: string[];
   podAnnotations: Record<string, string>;
+  placement: Placement;
   resources: Resources;
   serviceType?: ServiceType;
   /** --expose was given; otherwise a re-deploy keeps the live Service's type and ports (set by mlk expose). */
@@ -151,6 +163,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const env = validateEnv(input.env);
   const envFromSecret = validateSecretNames(input.envFromSecret);
   const podAnnotations = validateAnnotations(input.podAnnotations ?? []);
+  const placement = validatePlacement(input.nodeSelector, input.tolerations);
   const serviceName = input.serviceName === undefined ? name : validateName(input.serviceName, '--service-name');
   const accessMode = oneOf(input.accessMode ?? 'ReadWriteOnce', ACCESS_MODES, '--access-mode');
   const pvcSize = validateByteSize(input.pvcSize, '--pvc-size', 'storage');
@@ -179,6 +192,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     env,
     envFromSecret,
     podAnnotations,
+    placement,
     resources,
     serviceName,
     serviceTypeGiven: input.expose !== undefined,
@@ -433,6 +447,8 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
     securityContext: o.securityContext,
     ...probes(o),
     volumeMounts: mounts.length ? mounts : undefined,
+    nodeSelector: Object.keys(o.placement.nodeSelector).length ? o.placement.nodeSelector : undefined,
+    tolerations: o.placement.tolerations.length ? o.placement.tolerations : undefined,
     volumes: vols.length ? vols : undefined,
   });
   const service = o.serviceType

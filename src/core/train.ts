@@ -18,7 +18,16 @@ import {
   validateName,
   validateSubdomain,
 } from './validate.js';
-import { resourcesBlock, validateEnv, validateResources, validateSecretNames, type ResourceInput, type Resources } from './workload.js';
+import {
+  resourcesBlock,
+  validateEnv,
+  validatePlacement,
+  validateResources,
+  validateSecretNames,
+  type Placement,
+  type ResourceInput,
+  type Resources,
+} from './workload.js';
 import type { KubeObject } from './kube-object.js';
 
 /** `mlk train NAME` cannot take these names: they are the subcommands of `mlk train`. */
@@ -62,6 +71,8 @@ export interface TrainInput extends ResourceInput {
   workdir?: string;
   shmSize?: string;
   podAnnotations: string[];
+  nodeSelector?: string[];
+  tolerations?: string[];
   workers?: string;
   masterPort?: string;
   schedule?: string;
@@ -107,6 +118,7 @@ export interface TrainOptions {
   workdir?: string;
   shmSize?: string;
   podAnnotations: Record<string, string>;
+  placement: Placement;
   workers: number;
   masterPort: number;
   schedule?: ScheduleOptions;
@@ -231,6 +243,7 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
     workdir,
     shmSize: validateByteSize(input.shmSize, '--shm-size'),
     podAnnotations: validateAnnotations(input.podAnnotations),
+    placement: trainPlacement(input, gpuType),
     workers,
     masterPort,
     schedule,
@@ -309,9 +322,23 @@ function jobValues(o: TrainOptions, labels: Record<string, string>): Record<stri
     resources: resourcesBlock(o.resources, o.gpuResource),
     securityContext: o.securityContext,
     volumeMounts: mounts.length ? mounts : undefined,
-    nodeSelector: o.gpuType ? { [o.gpuProductLabel]: o.gpuType } : undefined,
+    nodeSelector: nodeSelectorOf(o),
+    tolerations: o.placement.tolerations.length ? o.placement.tolerations : undefined,
     volumes: vols.length ? vols : undefined,
   };
+}
+
+/** --node-selector and --toleration; a selector on the GPU product label is --gpu-type's to set. */
+function trainPlacement(input: TrainInput, gpuType: string | undefined): Placement {
+  const placement = validatePlacement(input.nodeSelector, input.tolerations);
+  if (gpuType && input.gpuProductLabel in placement.nodeSelector)
+    throw new UsageError(`--node-selector ${input.gpuProductLabel} and --gpu-type both choose the GPU product: give one`);
+  return placement;
+}
+
+function nodeSelectorOf(o: TrainOptions): Record<string, string> | undefined {
+  const selector = { ...o.placement.nodeSelector, ...(o.gpuType ? { [o.gpuProductLabel]: o.gpuType } : {}) };
+  return Object.keys(selector).length ? selector : undefined;
 }
 
 /** Renders the Job (or the CronJob around it) and, for --workers N > 1, the headless Service. */

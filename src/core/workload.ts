@@ -1,6 +1,16 @@
 import { UsageError } from './errors.js';
 import type { KubeObject } from './kube-object.js';
-import { parseInteger, parseKeyValue, quantityValue, validateByteSize, validateQuantity, validateSubdomain } from './validate.js';
+import {
+  isLabelValue,
+  parseInteger,
+  parseKeyValue,
+  quantityValue,
+  quoted,
+  validateByteSize,
+  validateLabelKey,
+  validateQuantity,
+  validateSubdomain,
+} from './validate.js';
 
 export interface ResourceInput {
   cpu?: string;
@@ -101,4 +111,52 @@ export function validateEnv(entries: string[]): { name: string; value: string }[
 
 export function validateSecretNames(names: string[]): string[] {
   return names.map((n) => validateSubdomain(n, '--env-from-secret'));
+}
+
+export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;
+
+export interface Toleration {
+  key: string;
+  operator: 'Equal' | 'Exists';
+  value?: string;
+  effect: (typeof TAINT_EFFECTS)[number];
+}
+
+/** Where the pods may run: --node-selector KEY=VALUE and --toleration KEY[=VALUE]:EFFECT (both repeatable). */
+export interface Placement {
+  nodeSelector: Record<string, string>;
+  tolerations: Toleration[];
+}
+
+export function validatePlacement(selectors: string[] = [], tolerations: string[] = []): Placement {
+  const nodeSelector: Record<string, string> = {};
+  for (const entry of selectors) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--node-selector ${quoted(entry)} must look like KEY=VALUE, e.g. kubernetes.io/hostname=node-1`);
+    const key = validateLabelKey(entry.slice(0, eq), '--node-selector');
+    const value = entry.slice(eq + 1);
+    if (value !== '' && !isLabelValue(value))
+      throw new UsageError(`--node-selector ${key}=${quoted(value)}: a label value is at most 63 letters, digits, '-', '_' or '.'`);
+    if (key in nodeSelector) throw new UsageError(`--node-selector ${key} is given twice`);
+    nodeSelector[key] = value;
+  }
+  return { nodeSelector, tolerations: tolerations.map(parseToleration) };
+}
+
+/** KEY=VALUE:EFFECT tolerates that taint exactly; KEY:EFFECT tolerates the key with any value (kubectl taint's own syntax). */
+function parseToleration(entry: string): Toleration {
+  const colon = entry.lastIndexOf(':');
+  const effect = TAINT_EFFECTS.find((e) => e === entry.slice(colon + 1));
+  if (colon < 1 || !effect) {
+    throw new UsageError(
+      `--toleration ${quoted(entry)} is not KEY[=VALUE]:EFFECT with EFFECT one of ${TAINT_EFFECTS.join(', ')} (e.g. nvidia.com/gpu:NoSchedule)`,
+    );
+  }
+  const taint = entry.slice(0, colon);
+  const eq = taint.indexOf('=');
+  const key = validateLabelKey(eq < 0 ? taint : taint.slice(0, eq), '--toleration');
+  if (eq < 0) return { key, operator: 'Exists', effect };
+  const value = taint.slice(eq + 1);
+  if (!isLabelValue(value)) throw new UsageError(`--toleration ${key}=${quoted(value)}: a taint value is at most 63 letters, digits, '-', '_' or '.'`);
+  return { key, operator: 'Equal', value, effect };
 }

@@ -19,7 +19,17 @@ import { validateReleaseName } from '../tools/helm.js';
 import type { CommandContext } from './context.js';
 import { commandLine } from './command-line.js';
 import { parseDryRun } from './options.js';
-import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
+import {
+  DRY_RUN_FLAG,
+  ENV_FLAGS,
+  FORCE_CONFLICTS_FLAG,
+  OUTPUT_FLAG,
+  PLACEMENT_FLAGS,
+  POD_ANNOTATION_FLAG,
+  POD_SECURITY_FLAG,
+  REGISTRY_FLAG,
+  resourceFlags,
+} from './groups.js';
 import { byRule } from './answer.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
@@ -84,6 +94,7 @@ const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   ...ENV_FLAGS,
   POD_ANNOTATION_FLAG,
   ...resourceFlags('replica'),
+  ...PLACEMENT_FLAGS,
   { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
   {
     key: 'strategy',
@@ -243,6 +254,8 @@ export async function prepareDeploy(
     env: [],
     envFromSecret: [],
     podAnnotations: [],
+    nodeSelector: [],
+    tolerations: [],
     ...resources,
     storageClass,
     registry,

@@ -35,6 +35,22 @@ export function resourceFlags(per: 'replica' | 'worker'): FlagSpec<ResourceKey>[
   ];
 }
 
+/** Where the pods may run. */
+export const PLACEMENT_FLAGS: FlagSpec<'nodeSelector' | 'tolerations'>[] = [
+  {
+    key: 'nodeSelector',
+    flags: '--node-selector <KEY=VALUE>',
+    description: 'run only on nodes with this label, e.g. kubernetes.io/hostname=node-1 (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'tolerations',
+    flags: '--toleration <KEY[=VALUE]:EFFECT>',
+    description: 'tolerate a node taint, e.g. nvidia.com/gpu:NoSchedule (repeatable; without =VALUE any value)',
+    repeatable: true,
+  },
+];
+
 export const REGISTRY_FLAG: FlagSpec<'registry'> = {
   key: 'registry',
   flags: '--registry <host/path>',

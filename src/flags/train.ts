@@ -7,7 +7,17 @@ import { validateImage, validateName, validateTimeZone } from '../core/validate.
 import { commandLine } from './command-line.js';
 import type { CommandContext } from './context.js';
 import { parseDryRun } from './options.js';
-import { DRY_RUN_FLAG, ENV_FLAGS, FORCE_CONFLICTS_FLAG, OUTPUT_FLAG, POD_ANNOTATION_FLAG, POD_SECURITY_FLAG, REGISTRY_FLAG, resourceFlags } from './groups.js';
+import {
+  DRY_RUN_FLAG,
+  ENV_FLAGS,
+  FORCE_CONFLICTS_FLAG,
+  OUTPUT_FLAG,
+  PLACEMENT_FLAGS,
+  POD_ANNOTATION_FLAG,
+  POD_SECURITY_FLAG,
+  REGISTRY_FLAG,
+  resourceFlags,
+} from './groups.js';
 import { byRule } from './answer.js';
 import { addFlags, flagWords, readFlags, type FlagSpec } from './table.js';
 import { redactArgv } from '../core/redact.js';
@@ -52,6 +62,7 @@ const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'workdir', flags: '--workdir <path>', description: 'working directory of the command', max: PATH_MAX },
   { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
   POD_ANNOTATION_FLAG,
+  ...PLACEMENT_FLAGS,
   { key: 'workers', flags: '--workers <n>', description: 'distributed training: N pods as an Indexed Job with a headless Service (see below)' },
   { key: 'masterPort', flags: '--master-port <port>', description: 'port of rank 0 for --workers (default 29500)' },
   {
@@ -224,6 +235,8 @@ export async function prepareTrain(ctx: CommandContext, name: string | undefined
     envFromSecret: [],
     volumes: [],
     podAnnotations: [],
+    nodeSelector: [],
+    tolerations: [],
     ...resources,
     registry,
     ...flags,

@@ -158,6 +158,8 @@ const VALID: Record<string, string> = {
   '--env': 'A=1',
   '--env-from-secret': 'hf-token',
   '--pod-annotation': 'example.com/owner=me',
+  '--node-selector': 'kubernetes.io/hostname=node-1',
+  '--toleration': 'nvidia.com/gpu:NoSchedule',
   '--cpu': '500m',
   '--memory': '512Mi',
   '--cpu-limit': '1',
@@ -282,6 +284,7 @@ const allBut = (reason: string, ...refused: ValueClass[]) =>
  * `--flag key` or `--flag value`.
  */
 const ACCEPTED: Record<string, Partial<Record<ValueClass, string>>> = {
+  '--node-selector value': { empty: 'a label value may be empty, and a node selector may ask for that' },
   '--kubeconfig': {
     unicode: 'a file name may hold any character',
     'path traversal': 'a relative path may climb folders',
