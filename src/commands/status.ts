@@ -71,40 +71,62 @@ export interface StatusData {
   forbidden?: string[];
 }
 
-/** Reads what status needs from the cluster. */
+interface ListRequest {
+  apiVersion: string;
+  kind: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/**
+ * Reads what status needs from the cluster. The lists of one step are asked for together, so the
+ * wait is one round trip per step, not one per kind (six lists before the first row).
+ */
 export async function collectStatus(kube: KubeClient, request: StatusRequest, now: number): Promise<StatusData> {
   const { name, namespace } = request;
   const selector = mlkOrHelmSelector(name);
   // Objects of mlk's Helm releases are labelled managed-by: Helm; other charts' objects are not mlk's.
-  const forbidden: string[] = [];
-  const list = async (apiVersion: string, kind: string, labelSelector?: string, fieldSelector?: string) => {
+  const refused = new Set<string>();
+  const list = async ({ apiVersion, kind, labelSelector, fieldSelector }: ListRequest) => {
     try {
       return (await kube.list(apiVersion, kind, namespace, { labelSelector, fieldSelector })).filter((o) => labelSelector === undefined || isMlkObject(o));
     } catch (error) {
       // A namespace-scoped Role may not cover every kind mlk looks at: show the rest, and say what is missing.
       if (!(error instanceof ClusterError && error.statusCode === 403)) throw error;
-      forbidden.push(kind);
+      refused.add(kind);
       return [];
     }
   };
-  const workloads: KubeObject[] = [];
-  for (const k of WORKLOAD_KINDS) workloads.push(...(await list(k.apiVersion, k.kind, selector)));
+  const lists = (requests: ListRequest[]) => Promise.all(requests.map(list));
+  /** The kinds refused, in the order of `kinds` (whatever order the answers came in), each once. */
+  const forbidden = (kinds: string[]) => [...new Set(kinds)].filter((kind) => refused.has(kind));
+  const mlks = (kinds: readonly { apiVersion: string; kind: string }[]) =>
+    kinds.map((k) => ({ apiVersion: k.apiVersion, kind: k.kind, labelSelector: selector }));
+  const workloadKinds = WORKLOAD_KINDS.map((k) => k.kind);
+  const [services, hpas, ...perKind] = await lists([
+    { apiVersion: 'v1', kind: 'Service', labelSelector: selector },
+    // every autoscaler: one made by hand for an mlk workload counts too
+    { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' },
+    ...mlks(WORKLOAD_KINDS),
+  ]);
+  const workloads: KubeObject[] = perKind.flat();
   if (workloads.length === 0) {
-    const left: KubeObject[] = [];
-    for (const k of LEFT_KINDS) left.push(...(await list(k.apiVersion, k.kind, selector)));
+    const left = (await lists(mlks(LEFT_KINDS))).flat();
     if (name && left.length === 0) throw await unknownName(kube, namespace, `mlk has nothing named ${name}`);
-    return { rows: [], left: leftObjects(left), forbidden };
+    return { rows: [], left: leftObjects(left), forbidden: forbidden([...workloadKinds, ...LEFT_KINDS.map((k) => k.kind)]) };
   }
-  const services = await list('v1', 'Service', selector);
-  const hpas = await list('autoscaling/v2', 'HorizontalPodAutoscaler');
-  if (!name) return { rows: buildStatus({ workloads, services, hpas }, now, false), forbidden };
-  const [pods, events, replicaSets, jobs] = [
-    await list('v1', 'Pod', selector),
-    await list('v1', 'Event', undefined, 'type=Warning'),
-    await list('apps/v1', 'ReplicaSet', selector),
-    await list('batch/v1', 'Job', selector),
-  ];
-  return { rows: buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true), forbidden };
+  const shown = [...workloadKinds, 'Service', 'HorizontalPodAutoscaler'];
+  if (!name) return { rows: buildStatus({ workloads, services, hpas }, now, false), forbidden: forbidden(shown) };
+  const [pods, events, replicaSets, jobs] = await lists([
+    { apiVersion: 'v1', kind: 'Pod', labelSelector: selector },
+    { apiVersion: 'v1', kind: 'Event', fieldSelector: 'type=Warning' },
+    { apiVersion: 'apps/v1', kind: 'ReplicaSet', labelSelector: selector },
+    { apiVersion: 'batch/v1', kind: 'Job', labelSelector: selector },
+  ]);
+  return {
+    rows: buildStatus({ workloads, services, hpas, pods, events, replicaSets, jobs }, now, true),
+    forbidden: forbidden([...shown, 'Pod', 'Event', 'ReplicaSet', 'Job']),
+  };
 }
 
 /** The text of one status rendering. */

@@ -168,16 +168,35 @@ function matchesSelector(labels: Record<string, string> = {}, selector: Record<s
   return Boolean(selector) && Object.entries(selector!).every(([k, v]) => labels[k] === v);
 }
 
+/** Groups objects by a key, keeping their order: one pass, so matching N workloads to M objects costs N + M, not N x M. */
+function groupBy(objects: KubeObject[], key: (o: KubeObject) => string | undefined): Map<string, KubeObject[]> {
+  const groups = new Map<string, KubeObject[]>();
+  for (const o of objects) {
+    const k = key(o);
+    if (k === undefined) continue;
+    const group = groups.get(k);
+    if (group) group.push(o);
+    else groups.set(k, [o]);
+  }
+  return groups;
+}
+
 /** Rows of mlk status, one per workload, sorted by namespace, instance, kind. */
 export function buildStatus(input: StatusInput, now: number, detailed: boolean): WorkloadStatus[] {
+  // a Service belongs to the workload of the same namespace, instance and component
+  const serviceKey = (ns: string | undefined, labels: Record<string, string> | undefined, fallback?: string) =>
+    JSON.stringify([ns, labels?.[INSTANCE] ?? fallback, labels?.[COMPONENT] ?? '']);
+  const servicesOf = groupBy(input.services, (s) =>
+    s.metadata.labels?.[INSTANCE] === undefined ? undefined : serviceKey(s.metadata.namespace, s.metadata.labels),
+  );
+  // an autoscaler, to the workload its scaleTargetRef names in its namespace (the first one listed wins)
+  const hpasOf = groupBy(input.hpas, (h) => JSON.stringify([h.metadata.namespace, h.spec?.scaleTargetRef?.kind, h.spec?.scaleTargetRef?.name]));
   const rows = input.workloads.map((w) => {
     const ns = w.metadata.namespace ?? '';
     const labels = w.metadata.labels ?? {};
     const instance = labels[INSTANCE] ?? w.metadata.name;
-    const services = input.services.filter(
-      (s) => s.metadata.namespace === ns && s.metadata.labels?.[INSTANCE] === instance && (s.metadata.labels?.[COMPONENT] ?? '') === (labels[COMPONENT] ?? ''),
-    );
-    const hpa = input.hpas.find((h) => h.metadata.namespace === ns && hpaTargets(h, w));
+    const services = servicesOf.get(serviceKey(ns, labels, w.metadata.name)) ?? [];
+    const hpa = hpasOf.get(JSON.stringify([ns, w.kind, w.metadata.name]))?.find((h) => hpaTargets(h, w));
     const template = podTemplate(w);
     const row: WorkloadStatus = {
       namespace: ns,
