@@ -23,10 +23,16 @@ export interface ConnectOptions {
 
 /** How long one request may go unanswered; MLK_REQUEST_TIMEOUT changes it. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** How many times an idempotent request is sent again when the server asks for it (429 + Retry-After). */
-const MAX_RETRY_AFTER_ATTEMPTS = 3;
+/**
+ * How many times in all an idempotent request is sent when the server asks to come back later (429, or
+ * 503, with Retry-After), as client-go does. API Priority and Fairness doubles its Retry-After (1 s, 2 s,
+ * 4 s, ... 32 s) while it keeps turning requests away, so this rides out a burst of about half a minute.
+ */
+const MAX_RETRY_AFTER_ATTEMPTS = 10;
 /** The longest Retry-After mlk honours before giving up and letting the caller decide. */
 const MAX_RETRY_AFTER_MS = 30_000;
+/** The most one request waits in all for Retry-After pauses. */
+const MAX_RETRY_AFTER_TOTAL_MS = 60_000;
 
 export interface RequestSettings {
   /** Per attempt: until the response headers arrive, and then between two bytes of the body. */
@@ -325,10 +331,12 @@ export class RealKubeClient implements KubeClient {
 
   /**
    * One API call. An idempotent one (GET, server-side apply) is sent again when the server answers
-   * 429 (or 503) with Retry-After, a few times; other transient failures are left to the caller's
-   * wait (actions/wait.ts), which knows the command's timeout.
+   * 429 (or 503) with Retry-After, after that long: up to MAX_RETRY_AFTER_ATTEMPTS in all, while the
+   * pauses add up to at most MAX_RETRY_AFTER_TOTAL_MS. Other transient failures are left to the
+   * caller's wait (actions/wait.ts), which knows the command's timeout.
    */
   private async request(method: string, path: string, body?: string, contentType?: string, as: 'json' | 'text' = 'json'): Promise<unknown> {
+    let waited = 0;
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(method, path, body, contentType, as);
@@ -336,7 +344,8 @@ export class RealKubeClient implements KubeClient {
         if (!(error instanceof KubeApiError) || attempt >= MAX_RETRY_AFTER_ATTEMPTS || !idempotent(method, contentType)) throw error;
         if (error.statusCode !== 429 && error.statusCode !== 503) throw error;
         const wait = error.retryAfterMs;
-        if (wait === undefined || wait > MAX_RETRY_AFTER_MS || this.signal?.aborted) throw error;
+        if (wait === undefined || wait > MAX_RETRY_AFTER_MS || waited + wait > MAX_RETRY_AFTER_TOTAL_MS || this.signal?.aborted) throw error;
+        waited += wait;
         await this.sleep(wait, this.signal);
         if (this.signal?.aborted) throw error;
       }

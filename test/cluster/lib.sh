@@ -47,3 +47,22 @@ wait_for() {
     sleep 1
   done
 }
+
+# is_running NAME: the pid recorded in $PID_DIR/NAME.pid is alive and is still the binary we started.
+is_running() {
+  local file="$PID_DIR/$1.pid" pid exe
+  [ -f "$file" ] || return 1
+  read -r pid exe <"$file"
+  [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
+}
+
+# start NAME BINARY ARGS...: runs BINARY in its own session, logs to $LOG_DIR/NAME.log (appended, so
+# a restarted component keeps the log of its earlier run), records "pid binary" in $PID_DIR/NAME.pid
+# (down.sh checks both before killing; restart-apiserver.sh starts the apiserver again with it).
+start() {
+  local name="$1" bin="$2"; shift 2
+  setsid "$bin" "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+  local pid=$!
+  echo "$pid $bin" >"$PID_DIR/$name.pid"
+  log "started $name (pid $pid)"
+}

@@ -15,14 +15,6 @@ START_TIMEOUT="${MLK_CLUSTER_START_TIMEOUT:-120}"
 
 k() { "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
 
-# is_running NAME: the recorded pid is alive and is still the binary we started.
-is_running() {
-  local file="$PID_DIR/$1.pid" pid exe
-  [ -f "$file" ] || return 1
-  read -r pid exe <"$file"
-  [ -n "$pid" ] && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = "$exe" ]
-}
-
 ALL_COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok metrics-server)
 
 if [ -f "$KUBECONFIG_PATH" ]; then
@@ -57,16 +49,6 @@ write_kubeconfig "$KUBECONFIG_PATH" admin
 for who in controller-manager scheduler kwok metrics-server; do
   write_kubeconfig "$STATE_DIR/$who.kubeconfig" "$who"
 done
-
-# start NAME BINARY ARGS...: runs BINARY in its own session, logs to $LOG_DIR/NAME.log,
-# records "pid binary" in $PID_DIR/NAME.pid (down.sh checks both before killing).
-start() {
-  local name="$1" bin="$2"; shift 2
-  setsid "$bin" "$@" </dev/null >"$LOG_DIR/$name.log" 2>&1 &
-  local pid=$!
-  echo "$pid $bin" >"$PID_DIR/$name.pid"
-  log "started $name (pid $pid)"
-}
 
 # alive NAME: fail fast with the log tail when a component died.
 alive() {
@@ -158,6 +140,7 @@ k create -f "$CLUSTER_DIR/manifests/nodes.yaml" >/dev/null
 
 # --- kwok: fake kubelets for the nodes annotated kwok.x-k8s.io/node=fake
 python3 "$CLUSTER_DIR/kwok/make-logs.py" "$STATE_DIR/pod.log" "$STATE_DIR/pod-previous.log"
+: >"$STATE_DIR/live.log" # the log of pods named mlk-live-log (kwok/runtime.yaml)
 sed -e "s|@STATE_DIR@|$STATE_DIR|g" "$CLUSTER_DIR/kwok/runtime.yaml" >"$STATE_DIR/kwok-runtime.yaml"
 start kwok "$KWOK_BIN/kwok" \
   --kubeconfig="$STATE_DIR/kwok.kubeconfig" \

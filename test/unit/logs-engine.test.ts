@@ -253,6 +253,60 @@ describe('resume after a break', () => {
     expect(fake.requests).toHaveLength(6);
     expect(warnings).toEqual(['stopped reading a/main after 6 failed attempts: connection refused']);
   });
+
+  /** tailContainer following one container whose log endpoint answers with these, one per request. */
+  async function followThrough(answers: (string[] | Error)[], running: (requests: number) => boolean) {
+    const out = collector();
+    const warnings: string[] = [];
+    const slept: number[] = [];
+    const requests: (LogOptions & { follow?: boolean })[] = [];
+    const r = await tailContainer(
+      { source: { pod: 'a', container: 'main', showContainer: false }, follow: true, first: {}, resume: newResumePoint() },
+      {
+        open: async (options) => {
+          requests.push({ ...options });
+          const answer = answers.shift() ?? [];
+          if (answer instanceof Error) throw answer;
+          return Readable.from(answer);
+        },
+        offer: (t) => void out.out.write(t),
+        output: 'text',
+        timestamps: false,
+        signal: new AbortController().signal,
+        sleep: async (ms) => void slept.push(ms),
+        warn: (w) => void warnings.push(w),
+        stillRunning: async () => running(requests.length),
+      },
+    );
+    return { r, lines: out.lines(), warnings, slept, requests };
+  }
+
+  it('following, an API server that stays unreachable for longer than 6 attempts is waited for (every 5 s at most), then resumed', async () => {
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const unavailable = () => Object.assign(new Error('the server is currently unable to handle the request'), { statusCode: 503 });
+    const answers = [
+      [stamped(1, 'one'), stamped(1, 'two')],
+      ...Array.from({ length: 10 }, refused),
+      unavailable(),
+      [stamped(1, 'one'), stamped(1, 'two'), stamped(2, 'three')],
+    ];
+    const total = answers.length;
+    // the container runs until the last stream ended
+    const f = await followThrough(answers, (requests) => requests < total);
+    expect(f.lines).toEqual(['[a] one', '[a] two', '[a] three']);
+    expect(f.warnings).toEqual([]);
+    expect(f.requests).toHaveLength(total);
+    expect(f.requests.at(-1)!.sinceTime).toBe('2026-01-01T00:00:01Z');
+    expect(Math.max(...f.slept)).toBe(5000);
+  });
+
+  it('following, a failure that is not transient still gives up after 6 attempts without progress', async () => {
+    const notFound = () => Object.assign(new Error('container "main" in pod "a" is not available'), { statusCode: 400 });
+    const f = await followThrough([[stamped(1, 'one')], ...Array.from({ length: 10 }, notFound)], () => true);
+    expect(f.lines).toEqual(['[a] one']);
+    expect(f.requests).toHaveLength(7);
+    expect(f.warnings).toEqual(['stopped reading a/main after 6 failed attempts: container "main" in pod "a" is not available']);
+  });
 });
 
 describe('backpressure', () => {

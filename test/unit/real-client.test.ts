@@ -76,14 +76,35 @@ describe('RealKubeClient: 429 with Retry-After', () => {
     expect(seen.map((s) => s.method)).toEqual(['GET', 'GET']);
   });
 
-  it('gives up after a few attempts with the 429 (transient: a wait asks again later)', async () => {
+  it('gives up after 10 attempts with the 429 (transient: a wait asks again later)', async () => {
     serve((_req, res) => json(res, 429, tooMany, { 'Retry-After': '1' }));
     const client = new RealKubeClient(kubeConfig(), { sleep: async () => {} });
     const error = await client.list('batch/v1', 'Job', 'default').catch((e) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect(error.statusCode).toBe(429);
     expect(isTransient(error)).toBe(true);
+    expect(seen).toHaveLength(10);
+  });
+
+  it('rides out a burst of throttling as API Priority and Fairness answers it (Retry-After 1, 2, 4, 8 s)', async () => {
+    serve((_req, res, n) => (n <= 4 ? json(res, 429, tooMany, { 'Retry-After': String(2 ** (n - 1)) }) : json(res, 200, { items: [job] })));
+    const slept: number[] = [];
+    const client = new RealKubeClient(kubeConfig(), { sleep: async (ms) => void slept.push(ms) });
+    await expect(client.list('batch/v1', 'Job', 'default')).resolves.toHaveLength(1);
+    expect(slept).toEqual([1000, 2000, 4000, 8000]);
+  });
+
+  it('gives up when the next pause would bring the wait past 60 s in all, or one Retry-After is over 30 s', async () => {
+    serve((_req, res) => json(res, 429, tooMany, { 'Retry-After': '25' }));
+    const slept: number[] = [];
+    const client = new RealKubeClient(kubeConfig(), { sleep: async (ms) => void slept.push(ms) });
+    await expect(client.get(ref)).rejects.toMatchObject({ statusCode: 429 });
+    expect(slept).toEqual([25_000, 25_000]);
     expect(seen).toHaveLength(3);
+
+    serve((_req, res) => json(res, 429, tooMany, { 'Retry-After': '32' }));
+    await expect(client.get(ref)).rejects.toMatchObject({ statusCode: 429 });
+    expect(seen).toHaveLength(1);
   });
 
   it('a 429 without Retry-After is not retried by the client', async () => {

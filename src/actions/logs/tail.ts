@@ -1,4 +1,5 @@
 import { formatLine, linePrefix, resumeFilter, sinceTimeOf, timeKey, type LineSource, type LogOutput, type ResumePoint } from '../../core/logs.js';
+import { isTransient } from '../../core/transient.js';
 import type { LogOptions } from '../../kube/client.js';
 import { LineBuffer, type Segment } from './lines.js';
 
@@ -26,6 +27,7 @@ export interface TailDeps {
   stillRunning?: () => Promise<boolean>;
   /** Reports a stream that broke and could not be resumed. */
   warn?: (text: string) => void;
+  /** Failures in a row without progress before a stream is given up (transient ones while following do not count). */
   maxAttempts?: number;
 }
 
@@ -34,6 +36,7 @@ export interface TailResult {
   resumed: number;
 }
 
+/** The pause before asking again: 0.2 s, doubling, at most 5 s. */
 function backoff(attempt: number): number {
   return Math.min(200 * 2 ** (attempt - 1), 5000);
 }
@@ -170,13 +173,17 @@ function sameBytes(buf: Buffer, a: number, aEnd: number, b: number, bEnd: number
 /**
  * Streams one container's log to the sink, line by line. A stream that breaks (or that ends while
  * the container still runs) is asked for again from the last timestamp seen, and the lines already
- * passed on are dropped: resumed, not replayed.
+ * passed on are dropped: resumed, not replayed. A follow stream whose failures are transient (the API
+ * server restarting, unreachable or overloaded: see core/transient.ts) is asked for again, every 5 s at
+ * most, for as long as that lasts; other failures give up after maxAttempts in a row without progress.
  */
 export async function tailContainer(request: TailRequest, deps: TailDeps): Promise<TailResult> {
   const { source, resume } = request;
   const maxAttempts = deps.maxAttempts ?? 6;
   const result: TailResult = { lines: 0, resumed: 0 };
+  /** Failed attempts in a row without progress (the backoff), and those that count towards giving up. */
   let failures = 0;
+  let refusals = 0;
   let quietEnds = 0;
   while (!deps.signal.aborted) {
     const options: LogOptions & { follow?: boolean } = { container: source.container, follow: request.follow, timestamps: true };
@@ -251,9 +258,12 @@ export async function tailContainer(request: TailRequest, deps: TailDeps): Promi
       attempt = quietEnds;
     } else {
       failures = progressed ? 1 : failures + 1;
-      if (failures >= maxAttempts) {
+      // following is meant to last until Ctrl-C: an API server that is down for a while is waited for
+      if (request.follow && isTransient(broken)) refusals = progressed ? 0 : refusals;
+      else refusals = progressed ? 1 : refusals + 1;
+      if (refusals >= maxAttempts) {
         const why = broken instanceof Error ? broken.message : String(broken);
-        deps.warn?.(`stopped reading ${source.pod}/${source.container} after ${failures} failed attempts: ${why}`);
+        deps.warn?.(`stopped reading ${source.pod}/${source.container} after ${refusals} failed attempts: ${why}`);
         return result;
       }
       attempt = failures;
