@@ -300,6 +300,16 @@ describe('resume after a break', () => {
     expect(Math.max(...f.slept)).toBe(5000);
   });
 
+  it('following, a stream that keeps ending while the container runs is still followed, and that is said once', async () => {
+    const answers = [[stamped(1, 'one')], ...Array.from({ length: 9 }, () => [stamped(1, 'one')]), [stamped(1, 'one'), stamped(2, 'two')]];
+    const total = answers.length;
+    const f = await followThrough(answers, (requests) => requests < total);
+    expect(f.lines).toEqual(['[a] one', '[a] two']);
+    expect(f.requests).toHaveLength(total);
+    expect(f.warnings).toEqual(['the log stream of a/main keeps ending while it runs; asking again every 5 s']);
+    expect(Math.max(...f.slept)).toBe(5000);
+  });
+
   it('following, a failure that is not transient still gives up after 6 attempts without progress', async () => {
     const notFound = () => Object.assign(new Error('container "main" in pod "a" is not available'), { statusCode: 400 });
     const f = await followThrough([[stamped(1, 'one')], ...Array.from({ length: 10 }, notFound)], () => true);

@@ -252,9 +252,10 @@ export async function tailContainer(request: TailRequest, deps: TailDeps): Promi
     } else if (broken === undefined) return result;
     let attempt: number;
     if (broken === undefined) {
-      // ended cleanly while the container still runs (or its status lags behind): try again quietly
+      // ended cleanly while the container still runs (or its status lags behind): try again, quietly at
+      // first; a stream that keeps ending is still followed (every 5 s at most), and that is said once
       quietEnds = progressed ? 1 : quietEnds + 1;
-      if (quietEnds >= maxAttempts) return result;
+      if (quietEnds === maxAttempts) deps.warn?.(`the log stream of ${source.pod}/${source.container} keeps ending while it runs; asking again every 5 s`);
       attempt = quietEnds;
     } else {
       failures = progressed ? 1 : failures + 1;
