@@ -54,8 +54,14 @@ export function diagnosePod(pod: KubeObject): PodProblem | undefined {
         message: `the image ${s.image} of container ${s.name} cannot be pulled (${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''})`,
       };
     }
-    if (waiting?.reason === 'CrashLoopBackOff') {
-      const code = last?.exitCode !== undefined ? `, last exit code ${last.exitCode}${last.reason && last.reason !== 'Error' ? ` (${last.reason})` : ''}` : '';
+    // A real kubelet shows a crash loop as CrashLoopBackOff only while it backs off; between two
+    // restarts the container is terminated (reason Error) with a restart count that keeps rising.
+    const restarts = pod.spec?.restartPolicy === undefined || pod.spec.restartPolicy === 'Always';
+    const crashedAgain = restarts && s.state?.terminated && (s.restartCount ?? 0) >= 1;
+    if (waiting?.reason === 'CrashLoopBackOff' || crashedAgain) {
+      const ended = s.state?.terminated ?? last;
+      const code =
+        ended?.exitCode !== undefined ? `, last exit code ${ended.exitCode}${ended.reason && ended.reason !== 'Error' ? ` (${ended.reason})` : ''}` : '';
       return {
         kind: 'crash',
         pod: name,

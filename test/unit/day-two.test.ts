@@ -508,6 +508,25 @@ describe('status and top', () => {
     expect(diagnosePod(crashing(2))?.message).toBe('container web of pod web-1 keeps crashing (restarted 2 times, last exit code 1)');
   });
 
+  it('a real kubelet between two restarts: terminated (Error) with a rising restart count is a crash loop too; a Job pod is not', () => {
+    const between = (restartPolicy?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web-1', namespace: 'default' },
+      spec: { containers: [{ name: 'web' }], ...(restartPolicy ? { restartPolicy } : {}) },
+      status: {
+        phase: 'Running',
+        containerStatuses: [{ name: 'web', ready: false, restartCount: 2, state: { terminated: { reason: 'Error', exitCode: 3 } } }],
+      },
+    });
+    expect(diagnosePod(between())?.message).toBe('container web of pod web-1 keeps crashing (restarted 2 times, last exit code 3)');
+    expect(diagnosePod(between('Always'))?.kind).toBe('crash');
+    expect(diagnosePod(between('Never'))).toBeUndefined();
+    const first = between();
+    first.status.containerStatuses[0].restartCount = 0;
+    expect(diagnosePod(first)).toBeUndefined();
+  });
+
   it('leaves finished pods out of the usage rows (and their GPUs), and counts them in a line of their own', () => {
     const gpuPod = (name: string, phase: string): KubeObject => ({
       apiVersion: 'v1',
