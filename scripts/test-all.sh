@@ -47,6 +47,13 @@ check build env MLK_STRICT_BUILD=1 npm run --silent build   # the build prints n
 
 if [ -z "${MLK_E2E_KUBECONFIG:-}" ]; then
   bash test/cluster/build.sh
+  # The real node (real containers beside the simulated ones; MLK_REAL_NODE=0 leaves it out): its
+  # images first (cached by content), its kubelet is built by up.sh; its suite must then run, not skip.
+  export MLK_REAL_NODE="${MLK_REAL_NODE:-1}"
+  if [ "$MLK_REAL_NODE" = 1 ]; then
+    bash test/images/build.sh >/dev/null
+    export MLK_REAL_NODE_REQUIRED=1
+  fi
   bash test/cluster/down.sh   # what an interrupted earlier run left behind
   started=1
   bash test/cluster/up.sh >/dev/null

@@ -5,16 +5,18 @@ set -euo pipefail
 
 export GOFLAGS="${GOFLAGS:--mod=mod}" CGO_ENABLED=0
 mkdir -p "$CACHE_ROOT"
+KUBELET_BIN="$CACHE_ROOT/kubelet-$KUBE_VERSION"
 
 have() { [ -f "$1/.complete" ]; }
 done_marker() { date -u +%FT%TZ >"$1/.complete"; }
 
-build_kubernetes() {
-  have "$KUBE_BIN" && return
+# kube_go_build OUT_DIR PACKAGE...: builds k8s.io/kubernetes commands at $KUBE_VERSION into OUT_DIR,
+# in a throwaway wrapper module (one `go build`, so shared packages compile once).
+kube_go_build() {
+  local out="$1"; shift
   local minor="${KUBE_VERSION#v1.}"; minor="${minor%%.*}"
   local staging_version="v0.${KUBE_VERSION#v1.}"
   local work; work="$(mktemp -d)"
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION (cold: tens of minutes)"
   (
     cd "$work"
     go mod init mlk.local/kube-build >/dev/null 2>&1
@@ -30,12 +32,27 @@ build_kubernetes() {
     for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
       ld="$ld -X $pkg.gitVersion=$KUBE_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean -X $pkg.buildDate=$(date -u +%FT%TZ)"
     done
-    mkdir -p "$KUBE_BIN"
-    go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags "$ld" -o "$KUBE_BIN/" \
-      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
+    mkdir -p "$out"
+    go build -trimpath -tags=selinux,notest,grpcnotrace -ldflags "$ld" -o "$out/" "$@"
   )
   rm -rf "$work"
+}
+
+build_kubernetes() {
+  have "$KUBE_BIN" && return
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION (cold: tens of minutes)"
+  kube_go_build "$KUBE_BIN" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler
   done_marker "$KUBE_BIN"
+}
+
+# The kubelet of the optional real node (real-node-up.sh), from the same module and version as the
+# control plane; built only by `build.sh real-node`.
+build_kubelet() {
+  have "$KUBELET_BIN" && return
+  log "building kubelet $KUBE_VERSION (a few minutes; more with an empty Go build cache)"
+  kube_go_build "$KUBELET_BIN" k8s.io/kubernetes/cmd/kubelet
+  done_marker "$KUBELET_BIN"
 }
 
 build_etcd() {
@@ -87,6 +104,11 @@ PY
 # `build.sh kube-score`: only the manifest checker (a run against another cluster needs nothing else).
 if [ "${1:-}" = kube-score ]; then
   install_tool "$KUBE_SCORE_BIN" github.com/zegl/kube-score/cmd/kube-score "$KUBE_SCORE_VERSION"
+  exit 0
+fi
+# `build.sh real-node`: only the kubelet of the real node (the control plane is built by the default run).
+if [ "${1:-}" = real-node ]; then
+  build_kubelet
   exit 0
 fi
 fetch_clients

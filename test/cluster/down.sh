@@ -7,6 +7,11 @@ set -euo pipefail
 
 running() { [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$2" ]; }
 
+# The real node first (its kubelet talks to the apiserver, and its mounts must be gone before the
+# state folder is removed); when something of it is left, keep the folder and fail.
+real_node_left=0
+bash "$CLUSTER_DIR/real-node-down.sh" || real_node_left=1
+
 # One at a time, in reverse start order: clients of the apiserver first, etcd last (the apiserver
 # talks to etcd while it shuts down, so stopping both at once makes it hang).
 for name in metrics-server kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
@@ -32,6 +37,10 @@ done
 if [ -n "${MLK_CLUSTER_LOGS_OUT:-}" ] && [ -d "$LOG_DIR" ]; then
   mkdir -p "$MLK_CLUSTER_LOGS_OUT" && cp -r "$LOG_DIR/." "$MLK_CLUSTER_LOGS_OUT/"
   log "component logs copied to $MLK_CLUSTER_LOGS_OUT"
+fi
+if [ "$real_node_left" = 1 ]; then
+  log "the real node left something behind (see above); keeping $STATE_DIR"
+  exit 1
 fi
 if [ -d "$STATE_DIR" ]; then
   rm -rf "$STATE_DIR"

@@ -3,9 +3,19 @@
 # kube-scheduler, kwok (fake kubelets) and metrics-server, then registers fake nodes, storage and
 # the metrics APIService. Prints `export KUBECONFIG=... MLK_KUBECTL=... MLK_HELM=...` on stdout when
 # the cluster is ready (`eval "$(bash test/cluster/up.sh)"`); progress goes to stderr.
+# `--real-node` (or MLK_REAL_NODE=1) also starts one real kubelet and containerd node beside the
+# simulated ones (test/cluster/real-node-up.sh; see test/cluster/real-node/README.md).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$CLUSTER_DIR/pki.sh"
+
+for arg in "$@"; do
+  case "$arg" in
+    --real-node) export MLK_REAL_NODE=1 ;;
+    *) log "unknown argument $arg (known: --real-node)"; exit 2 ;;
+  esac
+done
+real_node() { [ "${MLK_REAL_NODE:-}" != 1 ] || bash "$CLUSTER_DIR/real-node-up.sh"; }
 
 SERVICE_CIDR="${MLK_SERVICE_CIDR:-10.96.0.0/16}"
 SERVICE_IP="${MLK_SERVICE_IP:-10.96.0.1}"
@@ -22,6 +32,7 @@ if [ -f "$KUBECONFIG_PATH" ]; then
   for c in "${ALL_COMPONENTS[@]}"; do is_running "$c" && running=$((running + 1)); done
   if [ "$running" = "${#ALL_COMPONENTS[@]}" ] && k get --raw /readyz >/dev/null 2>&1; then
     log "cluster already up (state in $STATE_DIR): kubectl $KUBECTL, helm $HELM, kubeconfig $KUBECONFIG_PATH"
+    real_node
     env_line
     exit 0
   fi
@@ -136,6 +147,9 @@ wait_up kube-scheduler "kube-scheduler /healthz" curl_ok_selfsigned "https://127
 sed -e "s|@CA_BUNDLE@|$(base64 -w0 "$PKI_DIR/ca.crt")|" -e "s|@METRICS_PORT@|$MLK_METRICS_PORT|" \
   "$CLUSTER_DIR/manifests/metrics-server.yaml" | k apply -f - >/dev/null
 bash "$CLUSTER_DIR/storage.sh" | k apply -f - >/dev/null
+# The pool's folders exist up front and are writable by any user, like a shared volume, so a container
+# on the real node that runs as non-root can write its model there (hostPath would make them root's 0755).
+(umask 000 && k get pv -o jsonpath='{range .items[*]}{.spec.hostPath.path}{"\n"}{end}' | xargs mkdir -p -m 1777)
 k create -f "$CLUSTER_DIR/manifests/nodes.yaml" >/dev/null
 
 # --- kwok: fake kubelets for the nodes annotated kwok.x-k8s.io/node=fake
@@ -177,4 +191,5 @@ wait_up metrics-server "the metrics.k8s.io APIService to be Available" api_avail
 wait_up kube-controller-manager "the default ServiceAccount" k -n default get serviceaccount default
 
 log "cluster ready in ${SECONDS}s: kubectl $KUBECTL, helm $HELM, kubeconfig $KUBECONFIG_PATH, logs $LOG_DIR"
+real_node
 env_line

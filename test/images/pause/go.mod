@@ -1,0 +1,3 @@
+module mlk.local/test-images/pause
+
+go 1.19
