@@ -1,5 +1,5 @@
 import { InterruptedError, MlkError } from '../core/errors.js';
-import { diagnosePod, type PodProblem } from '../core/diagnose.js';
+import { diagnosePod, probeFailure, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { selectorString } from '../core/labels.js';
 import { podSelector, shortName } from '../core/target.js';
@@ -50,6 +50,8 @@ async function describeClaim(kube: KubeClient, namespace: string, pod: KubeObjec
   return problem.message;
 }
 
+const isReady = (pod: KubeObject) => (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+
 /** Polls a Deployment until its rollout completes, stopping early with the reason a pod cannot become ready. */
 export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, timeoutMs: number): Promise<{ ready: number; desired: number }> {
   const { kube, progress } = deps;
@@ -60,6 +62,19 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
   const graceMs = deps.graceMs ?? 10_000;
   const follow = `kubectl rollout status deployment/${name} -n ${namespace}`;
   let state: ReturnType<typeof rolloutProgress> | undefined;
+  const started = deps.now();
+  /** Why pods that run are still not ready (a probe that keeps failing), for the timeout message. */
+  let unready: string[] = [];
+  const explainUnready = async (pods: KubeObject[]) => {
+    const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && !isReady(p));
+    if (running.length === 0 || deps.now() - started < graceMs) return;
+    // best effort: a user who may not list events still gets the rest of the wait
+    const events = await kube.list('v1', 'Event', namespace, { fieldSelector: 'involvedObject.kind=Pod,reason=Unhealthy' }).catch(() => []);
+    unready = running.flatMap((p) => {
+      const why = probeFailure(events, p.metadata.name);
+      return why ? [`${p.metadata.name}: ${why}`] : [];
+    });
+  };
   const stopOnPodProblem = async (pods: KubeObject[]) => {
     for (const pod of pods.filter((p) => !p.metadata.deletionTimestamp)) {
       const problem = diagnosePod(pod);
@@ -80,8 +95,9 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
     onProgress: (text) => progress.update(text),
     interrupted: () => new InterruptedError(`Interrupted: what was applied stays in place; follow it with: ${follow}`),
     timedOut: () => {
+      const why = unready.length ? `; running but not ready: ${unready.slice(0, 3).join('; ')}` : '';
       throw new MlkError(
-        `deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state!.ready}/${state!.desired} pods ready, ${state!.updated} updated`,
+        `deployment ${name} did not become ready within ${formatDuration(timeoutMs)}: ${state!.ready}/${state!.desired} pods ready, ${state!.updated} updated${why}`,
         `follow it with: ${follow}`,
       );
     },
@@ -91,7 +107,9 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
       state = rolloutProgress(current);
       if (state.done) return done({ ready: state.ready, desired: state.desired });
       if (state.failure) throw new MlkError(`deployment ${name}: ${state.failure}`);
-      await stopOnPodProblem(await kube.list('v1', 'Pod', namespace, { labelSelector: selector }));
+      const pods = await kube.list('v1', 'Pod', namespace, { labelSelector: selector });
+      await stopOnPodProblem(pods);
+      await explainUnready(pods);
       return waiting(`Waiting for deployment/${name}: ${state.ready}/${state.desired} ready`);
     },
   });

@@ -149,3 +149,14 @@ export function partialStartMessage(partial: PartialStart, workers: number): str
   const held = partial.holdGpus ? 'their GPUs' : 'what they asked for';
   return `started only ${partial.started.length} of its ${workers} workers: ${where}, but ${partial.blocked.message}; the workers that started hold ${held} and wait for the others`;
 }
+
+/**
+ * Why a running pod is not ready, from the kubelet's own words: its latest Unhealthy event (a
+ * readiness or liveness probe that fails: "Readiness probe failed: HTTP probe failed with statuscode: 404").
+ */
+export function probeFailure(events: KubeObject[], pod: string): string | undefined {
+  const about = events.filter((e) => e.reason === 'Unhealthy' && (e.involvedObject as { name?: string } | undefined)?.name === pod);
+  const when = (e: KubeObject) => String(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? '');
+  const latest = about.sort((a, b) => when(b).localeCompare(when(a)))[0];
+  return latest?.message ? String(latest.message).trim().split('\n')[0] : undefined;
+}

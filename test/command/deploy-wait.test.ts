@@ -123,6 +123,29 @@ describe('deploy stops early and says why', () => {
     expect(r.stderr).toContain('deployment web did not become ready within 30s: 0/1 pods ready');
   });
 
+  it("at --timeout, a pod that runs but is never ready is explained by the probe that fails (the kubelet's Unhealthy event)", async () => {
+    const kube = stuckCluster({ phase: 'Running', containerStatuses: [{ name: 'web', ready: false, restartCount: 0, state: { running: {} } }] });
+    const event = (message: string, at: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: `web-7d9f-abcde.${at}`, namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'web-7d9f-abcde' },
+      reason: 'Unhealthy',
+      type: 'Warning',
+      message,
+      lastTimestamp: at,
+    });
+    kube.seed(
+      event('Readiness probe failed: Get "http://10.250.0.7:8080/loading": dial tcp: connection refused', '2026-01-01T00:00:01Z'),
+      event('Readiness probe failed: HTTP probe failed with statuscode: 404', '2026-01-01T00:00:09Z'),
+    );
+    const r = await run(['deploy', 'app', 'web', '--image', 'nginx', '--timeout', '30s'], { kube });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'deployment web did not become ready within 30s: 0/1 pods ready, 1 updated; running but not ready: web-7d9f-abcde: Readiness probe failed: HTTP probe failed with statuscode: 404',
+    );
+  });
+
   it('is interrupted by Ctrl-C and leaves what was applied', async () => {
     const controller = new AbortController();
     controller.abort();
