@@ -146,7 +146,26 @@ describe.skipIf(reason)('real containers on the real node', () => {
   });
 
   it('stops early with the reason the real kubelet gives: a crash loop with its last lines, OOMKilled at the limit, an image that is not there', async () => {
-    const base = (name: string) => ['deploy', 'app', name, '--image', IMAGE, ...ON_REAL_NODE, '--cpu', '50m', '--timeout', '180s'];
+    // a server with a readiness path, so a pod never counts as ready before it fails (an app without
+    // probes is ready the moment it starts, and its rollout can finish before the crash or the OOM)
+    const base = (name: string) => [
+      'deploy',
+      'model',
+      name,
+      '--server',
+      'custom',
+      '--image',
+      IMAGE,
+      '--port',
+      '8080',
+      '--probe-path',
+      '/',
+      ...ON_REAL_NODE,
+      '--cpu',
+      '50m',
+      '--timeout',
+      '180s',
+    ];
     const crash = await mlk(inNs([...base('crasher'), '--', 'python3', '-c', 'print("loading weights"); print("boom: no model here"); raise SystemExit(3)']));
     expect(crash.code).toBe(1);
     expect(crash.stderr).toMatch(/keeps crashing \(restarted \d+ times?|once/);
