@@ -66,3 +66,27 @@ start() {
   echo "$pid $bin" >"$PID_DIR/$name.pid"
   log "started $name (pid $pid)"
 }
+
+# alive NAME: true while NAME runs (RUNNING_CHECK, default is_running); else says so with the end of
+# its log ($COMPONENT_LOGS/NAME.log) and fails.
+alive() {
+  "${RUNNING_CHECK:-is_running}" "$1" && return 0
+  log "$1 exited; last lines of $COMPONENT_LOGS/$1.log:"
+  tail -n 20 "$COMPONENT_LOGS/$1.log" >&2
+  return 1
+}
+
+# wait_up NAME WHAT COMMAND...: retries COMMAND every 0.5 s while NAME runs, up to START_TIMEOUT seconds.
+wait_up() {
+  local name="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until "$@" >/dev/null 2>&1; do
+    alive "$name" || exit 1
+    if ((SECONDS >= deadline)); then
+      log "timed out after ${START_TIMEOUT}s waiting for $what; see $COMPONENT_LOGS/$name.log"
+      tail -n 20 "$COMPONENT_LOGS/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+}

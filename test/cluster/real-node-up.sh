@@ -156,27 +156,7 @@ else
   done
 fi
 
-# alive NAME: fail with the log tail when a component died.
-alive() {
-  rn_alive "$1" && return 0
-  rn_log "$1 exited; last lines of $RN_LOG_DIR/$1.log:"
-  tail -n 20 "$RN_LOG_DIR/$1.log" >&2
-  return 1
-}
-# wait_up NAME WHAT COMMAND...: retry COMMAND until it succeeds, while NAME runs, up to START_TIMEOUT.
-wait_up() {
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    alive "$name" || exit 1
-    if ((SECONDS >= deadline)); then
-      rn_log "timed out after ${START_TIMEOUT}s waiting for $what; see $RN_LOG_DIR/$name.log"
-      tail -n 20 "$RN_LOG_DIR/$name.log" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-}
+COMPONENT_LOGS="$RN_LOG_DIR" RUNNING_CHECK=rn_alive   # for alive and wait_up (lib.sh)
 
 # --- the node's mount namespace (see real-node/lib.sh). Of the host only the mount points remain: the
 # folders in RN_PRIVATE_DIRS, made empty when missing (and removed by real-node-down.sh).

@@ -61,29 +61,7 @@ for who in controller-manager scheduler kwok metrics-server; do
   write_kubeconfig "$STATE_DIR/$who.kubeconfig" "$who"
 done
 
-# alive NAME: fail fast with the log tail when a component died.
-alive() {
-  if ! is_running "$1"; then
-    log "$1 exited; last lines of $LOG_DIR/$1.log:"
-    tail -n 20 "$LOG_DIR/$1.log" >&2
-    return 1
-  fi
-}
-
-# wait_up NAME DESCRIPTION COMMAND...: wait_for with a liveness check of NAME.
-wait_up() {
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    alive "$name" || exit 1
-    if ((SECONDS >= deadline)); then
-      log "timed out after ${START_TIMEOUT}s waiting for $what; see $LOG_DIR/$name.log"
-      tail -n 20 "$LOG_DIR/$name.log" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-}
+COMPONENT_LOGS="$LOG_DIR"   # for alive and wait_up (lib.sh)
 
 curl_ok() { curl -sf --max-time 3 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" "$1" | grep -q '^ok$'; }
 # The controller manager and scheduler serve /healthz with their own self-signed certificates.
