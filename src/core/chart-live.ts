@@ -26,6 +26,14 @@ function isMap(x: unknown): x is Tree {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
 }
 
+/** The containers of a Deployment's, Job's or CronJob's pod template. */
+function podContainers(object: Tree): Tree[] {
+  const spec = isMap(object.spec) ? object.spec : {};
+  const jobTemplate = isMap(spec.jobTemplate) && isMap(spec.jobTemplate.spec) ? spec.jobTemplate.spec : spec;
+  const template = isMap(jobTemplate.template) && isMap(jobTemplate.template.spec) ? jobTemplate.template.spec : {};
+  return Array.isArray(template.containers) ? template.containers.filter(isMap) : [];
+}
+
 /** The live object without what the server keeps for itself. */
 export function cleanLive(object: Tree): Tree {
   const copy = structuredClone(object) as Tree;
@@ -46,6 +54,12 @@ export function cleanLive(object: Tree): Tree {
     delete metadata[key];
   // Helm sets managed-by: Helm on what it installs; mlk's release label says it was mlk's (pods keep mlk).
   if (isMap(metadata.labels) && metadata.labels[HELM_RELEASE_LABEL] !== undefined && metadata.labels[MANAGED_BY] === 'Helm') metadata.labels[MANAGED_BY] = MLK;
+  for (const c of podContainers(copy)) {
+    // The API server fills imagePullPolicy in: a value equal to its default is not the user's choice.
+    const image = String(c.image ?? '');
+    const latest = !/:[^/:]+$/.test(image.replace(/@.*$/, '')) || image.replace(/@.*$/, '').endsWith(':latest');
+    if (c.imagePullPolicy === (latest && !image.includes('@') ? 'Always' : 'IfNotPresent')) delete c.imagePullPolicy;
+  }
   if (isMap(metadata.annotations)) {
     for (const key of Object.keys(metadata.annotations)) if (SYSTEM_ANNOTATION.test(key)) delete metadata.annotations[key];
     if (Object.keys(metadata.annotations).length === 0) delete metadata.annotations;

@@ -20,9 +20,11 @@ import {
   resourcesBlock,
   validateEnv,
   validatePlacement,
+  validatePullPolicy,
   validateResources,
   validateSecretNames,
   type Placement,
+  type PullPolicy,
   type ResourceInput,
   type Resources,
 } from './workload.js';
@@ -59,6 +61,7 @@ export interface DeployInput extends ResourceInput {
   podAnnotations?: string[];
   nodeSelector?: string[];
   tolerations?: string[];
+  pullPolicy?: string;
   expose?: string;
   serviceName?: string;
   probePath?: string;
@@ -98,6 +101,7 @@ export interface DeployOptions {
   envFromSecret: string[];
   podAnnotations: Record<string, string>;
   placement: Placement;
+  pullPolicy?: PullPolicy;
   resources: Resources;
   serviceType?: ServiceType;
   /** --expose was given; otherwise a re-deploy keeps the live Service's type and ports (set by mlk expose). */
@@ -164,6 +168,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const envFromSecret = validateSecretNames(input.envFromSecret);
   const podAnnotations = validateAnnotations(input.podAnnotations ?? []);
   const placement = validatePlacement(input.nodeSelector, input.tolerations);
+  const pullPolicy = validatePullPolicy(input.pullPolicy);
   const serviceName = input.serviceName === undefined ? name : validateName(input.serviceName, '--service-name');
   const accessMode = oneOf(input.accessMode ?? 'ReadWriteOnce', ACCESS_MODES, '--access-mode');
   const pvcSize = validateByteSize(input.pvcSize, '--pvc-size', 'storage');
@@ -193,6 +198,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
     envFromSecret,
     podAnnotations,
     placement,
+    pullPolicy,
     resources,
     serviceName,
     serviceTypeGiven: input.expose !== undefined,
@@ -438,6 +444,7 @@ export function planDeploy(o: DeployOptions, templates: TemplateSource, onRender
     podAnnotations: Object.keys(o.podAnnotations).length ? o.podAnnotations : undefined,
     containerName: o.kind === 'app' ? o.name : o.server === 'custom' ? o.name : o.server,
     image: o.image,
+    imagePullPolicy: o.pullPolicy,
     command: preset?.command,
     args: containerArgs(o),
     ports: o.ports.length ? o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) : undefined,

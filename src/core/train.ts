@@ -22,9 +22,11 @@ import {
   resourcesBlock,
   validateEnv,
   validatePlacement,
+  validatePullPolicy,
   validateResources,
   validateSecretNames,
   type Placement,
+  type PullPolicy,
   type ResourceInput,
   type Resources,
 } from './workload.js';
@@ -73,6 +75,7 @@ export interface TrainInput extends ResourceInput {
   podAnnotations: string[];
   nodeSelector?: string[];
   tolerations?: string[];
+  pullPolicy?: string;
   workers?: string;
   masterPort?: string;
   schedule?: string;
@@ -119,6 +122,7 @@ export interface TrainOptions {
   shmSize?: string;
   podAnnotations: Record<string, string>;
   placement: Placement;
+  pullPolicy?: PullPolicy;
   workers: number;
   masterPort: number;
   schedule?: ScheduleOptions;
@@ -244,6 +248,7 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
     shmSize: validateByteSize(input.shmSize, '--shm-size'),
     podAnnotations: validateAnnotations(input.podAnnotations),
     placement: trainPlacement(input, gpuType),
+    pullPolicy: validatePullPolicy(input.pullPolicy),
     workers,
     masterPort,
     schedule,
@@ -315,6 +320,7 @@ function jobValues(o: TrainOptions, labels: Record<string, string>): Record<stri
     subdomain: distributed ? o.name : undefined,
     containerName: CONTAINER_NAME,
     image: o.image,
+    imagePullPolicy: o.pullPolicy,
     command: o.command,
     workingDir: o.workdir,
     env: env.length ? env : undefined,

@@ -2,6 +2,7 @@ import { UsageError } from './errors.js';
 import type { KubeObject } from './kube-object.js';
 import {
   isLabelValue,
+  oneOf,
   parseInteger,
   parseKeyValue,
   quantityValue,
@@ -111,6 +112,14 @@ export function validateEnv(entries: string[]): { name: string; value: string }[
 
 export function validateSecretNames(names: string[]): string[] {
   return names.map((n) => validateSubdomain(n, '--env-from-secret'));
+}
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+export type PullPolicy = (typeof PULL_POLICIES)[number];
+
+/** --pull-policy: when the kubelet pulls the image (absent: Kubernetes' default, Always for :latest, else IfNotPresent). */
+export function validatePullPolicy(value: string | undefined): PullPolicy | undefined {
+  return value === undefined ? undefined : oneOf(value, PULL_POLICIES, '--pull-policy');
 }
 
 export const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'] as const;

@@ -26,6 +26,7 @@ import {
   OUTPUT_FLAG,
   PLACEMENT_FLAGS,
   POD_ANNOTATION_FLAG,
+  PULL_POLICY_FLAG,
   POD_SECURITY_FLAG,
   REGISTRY_FLAG,
   resourceFlags,
@@ -95,6 +96,7 @@ const WORKLOAD_FLAGS: FlagSpec<InputKey>[] = [
   POD_ANNOTATION_FLAG,
   ...resourceFlags('replica'),
   ...PLACEMENT_FLAGS,
+  PULL_POLICY_FLAG,
   { key: 'serviceName', flags: '--service-name <name>', description: 'name of the Service (default: NAME)' },
   {
     key: 'strategy',

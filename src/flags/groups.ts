@@ -35,6 +35,12 @@ export function resourceFlags(per: 'replica' | 'worker'): FlagSpec<ResourceKey>[
   ];
 }
 
+export const PULL_POLICY_FLAG: FlagSpec<'pullPolicy'> = {
+  key: 'pullPolicy',
+  flags: '--pull-policy <policy>',
+  description: "when the image is pulled: Always|IfNotPresent|Never (default: Kubernetes', Always for a :latest tag, else IfNotPresent)",
+};
+
 /** Where the pods may run. */
 export const PLACEMENT_FLAGS: FlagSpec<'nodeSelector' | 'tolerations'>[] = [
   {

@@ -13,6 +13,7 @@ import {
   FORCE_CONFLICTS_FLAG,
   OUTPUT_FLAG,
   PLACEMENT_FLAGS,
+  PULL_POLICY_FLAG,
   POD_ANNOTATION_FLAG,
   POD_SECURITY_FLAG,
   REGISTRY_FLAG,
@@ -63,6 +64,7 @@ const JOB_FLAGS: FlagSpec<InputKey>[] = [
   { key: 'shmSize', flags: '--shm-size <quantity>', description: 'mount an in-memory /dev/shm of this size (PyTorch data loaders need more than the default)' },
   POD_ANNOTATION_FLAG,
   ...PLACEMENT_FLAGS,
+  PULL_POLICY_FLAG,
   { key: 'workers', flags: '--workers <n>', description: 'distributed training: N pods as an Indexed Job with a headless Service (see below)' },
   { key: 'masterPort', flags: '--master-port <port>', description: 'port of rank 0 for --workers (default 29500)' },
   {

@@ -160,6 +160,7 @@ const VALID: Record<string, string> = {
   '--pod-annotation': 'example.com/owner=me',
   '--node-selector': 'kubernetes.io/hostname=node-1',
   '--toleration': 'nvidia.com/gpu:NoSchedule',
+  '--pull-policy': 'IfNotPresent',
   '--cpu': '500m',
   '--memory': '512Mi',
   '--cpu-limit': '1',

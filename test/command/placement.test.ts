@@ -38,6 +38,18 @@ describe('placement flags', () => {
     expect(podSpec(r.stdout)).toMatchObject(EXPECTED);
   });
 
+  it('--pull-policy sets imagePullPolicy on deploy and train; a bad value is refused', async () => {
+    const app = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--pull-policy', 'never', '--dry-run', '-o', 'yaml']);
+    expect(podSpec(app.stdout).containers[0].imagePullPolicy).toBe('Never');
+    const job = await run(['train', 'fit', '--image', 'py:3.12', '--pull-policy', 'Always', '--dry-run', '-o', 'yaml', '--', 'python']);
+    expect(podSpec(job.stdout).containers[0].imagePullPolicy).toBe('Always');
+    const none = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--dry-run', '-o', 'yaml']);
+    expect(podSpec(none.stdout).containers[0].imagePullPolicy).toBeUndefined();
+    const bad = await run(['deploy', 'app', 'web', '--image', 'nginx:1.27', '--pull-policy', 'sometimes', '--dry-run']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('error: --pull-policy "sometimes" is not one of Always, IfNotPresent, Never');
+  });
+
   it('train merges --gpu-type into the node selector, and refuses the same label both ways', async () => {
     const r = await run([
       'train',

@@ -145,7 +145,7 @@ describe.skipIf(reason)('real containers on the real node', () => {
     expect(exec.stdout).toContain('exec ok');
   });
 
-  it('stops early with the reason the real kubelet gives: a crash loop with its last lines, OOMKilled at the limit, an image that is not there', async () => {
+  it('stops early with the reason the real kubelet gives: a crash loop with its last lines, OOMKilled at the limit, an image that is not there (pulled, or never pulled)', async () => {
     // a server with a readiness path, so a pod never counts as ready before it fails (an app without
     // probes is ready the moment it starts, and its rollout can finish before the crash or the OOM)
     const base = (name: string) => [
@@ -178,9 +178,14 @@ describe.skipIf(reason)('real containers on the real node', () => {
     expect(oom.code).toBe(1);
     expect(oom.stderr).toContain('OOMKilled) at its memory limit of 64Mi');
 
-    const missing = await mlk(inNs(['deploy', 'app', 'ghost', '--image', 'docker.io/mlk-test/not-built:1', ...ON_REAL_NODE, '--timeout', '180s']));
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('cannot be pulled');
+    const pull = await mlk(inNs(['deploy', 'app', 'ghost', '--image', 'docker.io/mlk-test/not-built:1', ...ON_REAL_NODE, '--timeout', '180s']));
+    expect(pull.code).toBe(1);
+    expect(pull.stderr).toContain('the image docker.io/mlk-test/not-built:1 of container ghost cannot be pulled (');
+    const never = await mlk(
+      inNs(['deploy', 'app', 'ghost2', '--image', 'docker.io/mlk-test/not-built:1', '--pull-policy', 'Never', ...ON_REAL_NODE, '--timeout', '180s']),
+    );
+    expect(never.code).toBe(1);
+    expect(never.stderr).toContain('cannot be pulled (ErrImageNeverPull');
   });
 
   it('logs -f follows real containers: the next run of a container that crashed, and a pod that appears', async () => {

@@ -63,6 +63,34 @@ describe('reading values back from objects', () => {
     expect(cleaned).toEqual({ kind: 'X', metadata: { name: 'a', annotations: { mine: 'yes' } } });
   });
 
+  it("drops an image pull policy equal to the API server's default for its tag, and keeps one the user chose", () => {
+    const deployment = (containers: Record<string, string>[]) => ({
+      kind: 'Deployment',
+      metadata: { name: 'a' },
+      spec: { template: { spec: { containers } } },
+    });
+    const policies = (o: any) => o.spec.template.spec.containers.map((c: any) => c.imagePullPolicy);
+    expect(
+      policies(
+        cleanLive(
+          deployment([
+            { image: 'nginx:1.27', imagePullPolicy: 'IfNotPresent' },
+            { image: 'nginx', imagePullPolicy: 'Always' },
+            { image: 'nginx:latest', imagePullPolicy: 'Always' },
+            { image: 'nginx:1.27', imagePullPolicy: 'Never' },
+            { image: 'nginx', imagePullPolicy: 'IfNotPresent' },
+          ]),
+        ),
+      ),
+    ).toEqual([undefined, undefined, undefined, 'Never', 'IfNotPresent']);
+    const cron = {
+      kind: 'CronJob',
+      metadata: { name: 'c' },
+      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ image: 'p:1', imagePullPolicy: 'IfNotPresent' }] } } } } },
+    };
+    expect((cleanLive(cron) as any).spec.jobTemplate.spec.template.spec.containers[0].imagePullPolicy).toBeUndefined();
+  });
+
   it('subsetOf: maps may have more keys, lists must match item by item', () => {
     expect(subsetOf({ a: 1 }, { a: 1, b: 2 })).toBe(true);
     expect(subsetOf({ a: [1] }, { a: [1, 2] })).toBe(false);
