@@ -5,7 +5,7 @@ import type { ShowCommand } from '../core/train-diff.js';
 import { deletionTargets, runsOf, scheduleRunsSelector, trainObjectRefs } from '../core/train-ownership.js';
 import { checkGpuFit } from '../core/train-preflight.js';
 import { jobReport, scheduleReport, statusReport, type TrainStatusReport } from '../core/train-report.js';
-import { jobDurationMs, jobState } from '../core/train-status.js';
+import { jobDurationMs, jobMetrics, jobState, metricsText } from '../core/train-status.js';
 import type { TrainOptions } from '../core/train.js';
 import type { KubeClient } from '../kube/client.js';
 import { displayName, type KubeObject, type ObjectRef } from '../core/kube-object.js';
@@ -88,7 +88,11 @@ export async function watchJob(deps: WatchJobDeps, job: KubeObject, timeoutMs: n
   try {
     const outcome = await waitForJob({ ...deps, logs }, job, timeoutMs);
     const took = jobDurationMs(outcome.job, deps.now()) ?? deps.now() - started;
-    progress.succeed(`job/${name} succeeded in ${formatDuration(took)} (attempt ${outcome.state.attempt}/${outcome.state.maxAttempts})`);
+    // the metrics the job wrote to its termination message, when it wrote a JSON object there
+    const metrics = jobMetrics(await jobPods(deps.kube, outcome.job.metadata.namespace!, name, outcome.job.metadata.uid).catch(() => []));
+    progress.succeed(
+      `job/${name} succeeded in ${formatDuration(took)} (attempt ${outcome.state.attempt}/${outcome.state.maxAttempts})${metrics ? `; metrics: ${metricsText(metrics)}` : ''}`,
+    );
   } catch (error) {
     if (error instanceof InterruptedError) progress.stop();
     else progress.fail(`job/${name} did not succeed`);

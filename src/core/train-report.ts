@@ -4,7 +4,9 @@ import {
   POD_HEADERS,
   SUMMARY_HEADERS,
   gpuColumn,
+  jobMetrics,
   jobState,
+  metricsText,
   podRow,
   podStatusText,
   podTermination,
@@ -100,6 +102,7 @@ export function scheduleReport(cronJob: KubeObject, runs: KubeObject[], ctx: Rep
 export function jobReport(job: KubeObject, pods: KubeObject[], why: string | undefined, ctx: ReportContext): ReportPart {
   const summary = summarizeJob(job, ctx.now, ctx.gpuResource);
   const sorted = sortPods(pods);
+  const metrics = jobMetrics(pods);
   const fields: [string, string][] = [
     ['Name', summary.name],
     ['Namespace', summary.namespace],
@@ -111,10 +114,12 @@ export function jobReport(job: KubeObject, pods: KubeObject[], why: string | und
     ['Command', ctx.showCommand(summary.command ?? [])],
     ['GPUs', gpuText(summary, ctx.gpuResource)],
     ...(why ? ([['Why', why]] as [string, string][]) : []),
+    ...(metrics ? ([['Metrics', metricsText(metrics)]] as [string, string][]) : []),
   ];
   const data = {
     ...summary,
     ...(why ? { explanation: why } : {}),
+    ...(metrics ? { metrics } : {}),
     pods: sorted.map((p) => ({ name: p.metadata.name, status: podStatusText(p), exitCode: podTermination(p)?.exitCode, node: p.spec?.nodeName })),
   };
   const table = sorted.length ? { headers: POD_HEADERS, rows: sorted.map((p) => podRow(p, ctx.now)) } : undefined;

@@ -176,6 +176,35 @@ export function podTermination(pod: KubeObject): PodTermination | undefined {
   return undefined;
 }
 
+/**
+ * What a job reported through Kubernetes' termination message (a JSON object written to
+ * /dev/termination-log by its succeeded pod): metrics such as {"accuracy": 0.97}. Anything else there
+ * (plain text, the log tail of FallbackToLogsOnError) is not metrics.
+ */
+export function jobMetrics(pods: KubeObject[]): Record<string, unknown> | undefined {
+  const succeeded = pods
+    .filter((p) => p.status?.phase === 'Succeeded')
+    .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
+  for (const pod of succeeded) {
+    const message = podTermination(pod)?.message;
+    if (!message) continue;
+    try {
+      const parsed: unknown = JSON.parse(message);
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // not JSON: a message for people, not metrics
+    }
+  }
+  return undefined;
+}
+
+/** metrics as `accuracy=0.97, loss=0.08`, for a line. */
+export function metricsText(metrics: Record<string, unknown>): string {
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(', ');
+}
+
 /** The most recent failed pod of a job, the one whose exit code and logs explain the failure. */
 export function lastFailedPod(pods: KubeObject[]): KubeObject | undefined {
   const failed = pods.filter((p) => p.status?.phase === 'Failed');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkGpuFit } from '../../src/core/train-preflight.js';
 import { jobOutcome } from '../../src/core/job-outcome.js';
-import { jobDurationMs, jobState, lastFailedPod, summarizeCronJob, summarizeJob, summaryRow } from '../../src/core/train-status.js';
+import { jobDurationMs, jobMetrics, jobState, lastFailedPod, metricsText, summarizeCronJob, summarizeJob, summaryRow } from '../../src/core/train-status.js';
 import type { KubeObject } from '../../src/core/kube-object.js';
 
 function job(spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject {
@@ -170,5 +170,31 @@ describe('checkGpuFit', () => {
     expect(r.ok).toBe(false);
     expect(r.message).toContain('but the nodes hold only 3 such workers even when idle: a: 4 x A100 (fits 1), h: 8 x H100 (fits 2)');
     expect(r.hint).toContain('ask for at most --workers 3');
+  });
+});
+
+describe('metrics a job reports through its termination message', () => {
+  const pod = (name: string, phase: string, message: string | undefined, created: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'ml', creationTimestamp: created },
+    status: { phase, containerStatuses: [{ name: 'training', state: { terminated: { exitCode: phase === 'Succeeded' ? 0 : 1, message } } }] },
+  });
+
+  it('reads the JSON object of the latest succeeded pod', () => {
+    const pods = [
+      pod('a', 'Failed', 'Traceback (most recent call last): ...', '2026-11-29T08:00:00Z'),
+      pod('b', 'Succeeded', '{"accuracy": 0.93, "loss": 0.2}', '2026-11-29T08:01:00Z'),
+      pod('c', 'Succeeded', '{"accuracy": 0.97, "model": "/models/iris"}', '2026-11-29T08:02:00Z'),
+    ];
+    expect(jobMetrics(pods)).toEqual({ accuracy: 0.97, model: '/models/iris' });
+    expect(metricsText(jobMetrics(pods)!)).toBe('accuracy=0.97, model=/models/iris');
+  });
+
+  it('plain text, a list, a failed pod or no message are not metrics', () => {
+    expect(jobMetrics([pod('a', 'Succeeded', 'done', '2026-11-29T08:00:00Z')])).toBeUndefined();
+    expect(jobMetrics([pod('a', 'Succeeded', '[1, 2]', '2026-11-29T08:00:00Z')])).toBeUndefined();
+    expect(jobMetrics([pod('a', 'Failed', '{"accuracy": 0.1}', '2026-11-29T08:00:00Z')])).toBeUndefined();
+    expect(jobMetrics([pod('a', 'Succeeded', undefined, '2026-11-29T08:00:00Z')])).toBeUndefined();
   });
 });
