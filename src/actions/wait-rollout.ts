@@ -2,7 +2,7 @@ import { InterruptedError, MlkError } from '../core/errors.js';
 import { diagnosePod, probeFailure, type PodProblem } from '../core/diagnose.js';
 import { formatDuration } from '../core/duration.js';
 import { selectorString } from '../core/labels.js';
-import { podSelector, shortName } from '../core/target.js';
+import { podReady, podSelector, shortName } from '../core/target.js';
 import type { ActionContext } from './context.js';
 import { rolloutProgress } from '../core/rollout.js';
 import type { Progress } from '../ui/progress.js';
@@ -50,8 +50,6 @@ async function describeClaim(kube: KubeClient, namespace: string, pod: KubeObjec
   return problem.message;
 }
 
-const isReady = (pod: KubeObject) => (pod.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-
 /** Polls a Deployment until its rollout completes, stopping early with the reason a pod cannot become ready. */
 export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, timeoutMs: number): Promise<{ ready: number; desired: number }> {
   const { kube, progress } = deps;
@@ -65,9 +63,12 @@ export async function waitForRollout(deps: WaitDeps, deployment: KubeObject, tim
   const started = deps.now();
   /** Why pods that run are still not ready (a probe that keeps failing), for the timeout message. */
   let unready: string[] = [];
+  let looked = Number.NEGATIVE_INFINITY;
   const explainUnready = async (pods: KubeObject[]) => {
-    const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && !isReady(p));
-    if (running.length === 0 || deps.now() - started < graceMs) return;
+    const running = pods.filter((p) => p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && !podReady(p));
+    // a slow model load can take many minutes: its events are read every 15 s, not on every poll
+    if (running.length === 0 || deps.now() - started < graceMs || deps.now() - looked < 15_000) return;
+    looked = deps.now();
     // best effort: a user who may not list events still gets the rest of the wait
     const events = await kube.list('v1', 'Event', namespace, { fieldSelector: 'involvedObject.kind=Pod,reason=Unhealthy' }).catch(() => []);
     unready = running.flatMap((p) => {

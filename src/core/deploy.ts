@@ -15,7 +15,18 @@ import { containerSecurityContext, validatePodSecurity, type ImageUser, type Pod
 import { renderTemplate } from './render.js';
 import { withRegistry } from './settings.js';
 import type { TemplateSource } from './templates.js';
-import { oneOf, parseInteger, parsePort, quoted, validateAnnotations, validateByteSize, validateImage, validateName, validateSubdomain } from './validate.js';
+import {
+  oneOf,
+  parseInteger,
+  parsePort,
+  quoted,
+  validateAbsolutePath,
+  validateAnnotations,
+  validateByteSize,
+  validateImage,
+  validateName,
+  validateSubdomain,
+} from './validate.js';
 import {
   resourcesBlock,
   validateEnv,
@@ -180,7 +191,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   const storageClass = input.storageClass === undefined ? undefined : validateSubdomain(input.storageClass, '--storage-class');
   const podSecurity = validatePodSecurity(input.podSecurity);
   const modelPath = input.modelPath ?? '/models';
-  absolutePath(modelPath, '--model-path');
+  validateAbsolutePath(modelPath, '--model-path', '/models');
   const shmSize = validateByteSize(input.shmSize, '--shm-size');
   const strategy = input.strategy === undefined ? undefined : oneOf(input.strategy, STRATEGIES, '--strategy');
   const common = {
@@ -239,7 +250,7 @@ export function validateDeployOptions(input: DeployInput): DeployOptions {
   if (server === 'custom' && ports.length === 0) throw new UsageError('--port is required for --server custom');
   if (server !== 'custom' && input.ports.length > 0)
     throw new UsageError(`--port is fixed by --server ${server} (${preset.ports.map((p) => p.port).join(', ')}); use --server custom for other ports`);
-  if (input.probePath !== undefined) absolutePath(input.probePath, '--probe-path');
+  if (input.probePath !== undefined) validateAbsolutePath(input.probePath, '--probe-path', '/healthz');
   const serviceType = oneOf(input.expose ?? 'ClusterIP', SERVICE_TYPES, '--expose');
   const securityContext = containerSecurityContext(presetImageUser(server, input.image, image), podSecurity);
   const rollout = chooseStrategy(strategy, resources.gpus, modelPvc && accessMode);
@@ -273,6 +284,9 @@ export function withPresetDefaults(input: DeployInput, preset: ServerPreset | un
   };
 }
 
+/** A claim of this access mode attaches to one node at a time. */
+const oneNodeOnly = (mode: string) => mode === 'ReadWriteOnce' || mode === 'ReadWriteOncePod';
+
 /**
  * A rolling update starts a new pod before an old one stops, so it needs a spare GPU, and a second
  * node may have to attach a ReadWriteOnce claim (which fails). mlk recreates such pods unless
@@ -281,7 +295,7 @@ export function withPresetDefaults(input: DeployInput, preset: ServerPreset | un
 function chooseStrategy(given: Strategy | undefined, gpus: number, claimAccess: string | undefined | false): { type: Strategy; reason?: string } {
   if (given) return { type: given };
   if (gpus > 0) return { type: 'recreate', reason: 'the pods ask for GPUs, and a rolling update would need a spare one' };
-  if (claimAccess === 'ReadWriteOnce' || claimAccess === 'ReadWriteOncePod')
+  if (claimAccess && oneNodeOnly(claimAccess))
     return { type: 'recreate', reason: `the model claim is ${claimAccess}, which a new pod on another node cannot attach while the old one holds it` };
   return { type: 'rolling' };
 }
@@ -291,7 +305,7 @@ function validateServedName(value: string | undefined, preset: ServerPreset, mod
   if (value === undefined) return preset.servesModelName ? servedModelName(model) : '';
   if (!preset.servesModelName) throw new UsageError(`--served-model-name is for vllm and sglang, not --server ${preset.id}`);
   if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]{0,254}$/.test(value))
-    throw new UsageError(`--served-model-name ${JSON.stringify(value.slice(0, 60))} may hold only letters, digits, '.', '_', '-' and '/' (at most 255)`);
+    throw new UsageError(`--served-model-name ${quoted(value)} may hold only letters, digits, '.', '_', '-' and '/' (at most 255)`);
   return value;
 }
 
@@ -300,7 +314,7 @@ function validateServedName(value: string | undefined, preset: ServerPreset, mod
  * primer's example does this). Said once, with the access mode replicas on several nodes need.
  */
 export function claimSharingNote(claim: string, replicas: number, accessModes: string[]): string | undefined {
-  if (replicas < 2 || !accessModes.length || !accessModes.every((m) => m === 'ReadWriteOnce' || m === 'ReadWriteOncePod')) return undefined;
+  if (replicas < 2 || !accessModes.length || !accessModes.every(oneNodeOnly)) return undefined;
   return `${replicas} replicas share claim ${claim} (${accessModes.join(', ')}): they can run on one node only; for replicas on several nodes the claim needs ReadOnlyMany or ReadWriteMany (--access-mode).`;
 }
 
@@ -310,15 +324,6 @@ function presetImageUser(server: ServerId, given: string | undefined, image: str
   if (server === 'custom' || given !== undefined) return { kind: 'unknown' };
   if (preset.imageUser) return { kind: 'non-root', uid: preset.imageUser.uid };
   return { kind: 'root', image: image.replace(/@.*$/, '').replace(/:[^/:]*$/, ''), what: `--server ${server}` };
-}
-
-/** A path in the pod (--model-path, --probe-path): absolute, no spaces or control characters, at most 4096 characters. */
-function absolutePath(value: string, flag: string): string {
-  if (value.length > 4096) throw new UsageError(`${flag} ${quoted(value)} is too long: at most 4096 characters`);
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
-  if (!value.startsWith('/') || /[\s\x00-\x1f\x7f]/.test(value))
-    throw new UsageError(`${flag} ${quoted(value)} must be an absolute path, such as /models, without spaces`);
-  return value;
 }
 
 /**

@@ -261,16 +261,11 @@ export function modelVolumeHint(preset: ServerPreset): string {
   return `--server ${preset.id} needs its model on a volume (${preset.modelVolumeNeeded}): ${MODEL_ON_VOLUME_HINT}`;
 }
 
-/** The key of a preset's image in mlk.yaml's `images`: the preset's id, with `-gpu` for its GPU build. */
-export function imageKey(preset: ServerPreset, gpus: number): string {
-  return gpus > 0 && preset.images.gpu ? `${preset.id}-gpu` : preset.id;
-}
-
 /** Every key mlk.yaml's `images` takes. */
 export const IMAGE_KEYS: string[] = SERVER_IDS.filter((id) => id !== 'custom').flatMap((id) => (PRESETS[id].images.gpu ? [id, `${id}-gpu`] : [id]));
 
-/** The image a preset runs: mlk.yaml's override for its key, else the pinned default. */
+/** The image a preset runs: mlk.yaml's override for it (its GPU build under ID-gpu), else the pinned default. */
 export function presetImage(preset: ServerPreset, gpus: number, overrides: Record<string, string> = {}): string {
-  const key = imageKey(preset, gpus);
-  return overrides[key] ?? (gpus > 0 && preset.images.gpu ? preset.images.gpu : preset.images.cpu);
+  const gpu = gpus > 0 ? preset.images.gpu : undefined;
+  return overrides[gpu ? `${preset.id}-gpu` : preset.id] ?? gpu ?? preset.images.cpu;
 }

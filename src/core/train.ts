@@ -12,6 +12,7 @@ import {
   oneOf,
   parseInteger,
   parsePort,
+  validateAbsolutePath,
   validateAnnotations,
   validateByteSize,
   validateImage,
@@ -229,8 +230,7 @@ export function validateTrainOptions(input: TrainInput): TrainOptions {
   }
   const podSecurity = validatePodSecurity(input.podSecurity);
   const workdir = input.workdir;
-  if (workdir !== undefined && (!workdir.startsWith('/') || /\s/.test(workdir)))
-    throw new UsageError(`--workdir "${workdir}" must be an absolute path such as /workspace`);
+  if (workdir !== undefined) validateAbsolutePath(workdir, '--workdir', '/workspace');
   return {
     name,
     namespace: input.namespace,

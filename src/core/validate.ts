@@ -173,6 +173,14 @@ export function oneOf<T extends string>(value: string, allowed: readonly T[], fl
   return choice;
 }
 
+/** A path inside a container (--model-path, --probe-path, --workdir): absolute, no spaces or control characters, at most 4096 characters. */
+export function validateAbsolutePath(value: string, flag: string, example: string): string {
+  if (value.length > 4096) throw new UsageError(`${flag} ${quoted(value)} is too long: at most 4096 characters`);
+  if (!value.startsWith('/') || /\s/.test(value) || CONTROL.test(value))
+    throw new UsageError(`${flag} ${quoted(value)} must be an absolute path such as ${example}, without spaces`);
+  return value;
+}
+
 /** Image references: no spaces or control characters, a plausible name[:tag][@digest]. */
 export function validateImage(value: string | undefined, flag: string): string {
   if (!value) throw new UsageError(`${flag} is required`);
